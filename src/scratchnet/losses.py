@@ -4,8 +4,9 @@ A loss's ``value_and_grad(z, y)`` returns the loss (a Python float, the MEAN ove
 and its gradient with respect to ``z``, shape ``(N, K)``. Classification losses are fused with their output
 non-linearity and numerically stable:
 
-- :class:`BinaryCrossEntropy`: sigmoid + BCE from logits,
-  ``mean_n [max(z, 0) - z y + log(1 + exp(-|z|))]``, gradient ``(sigmoid(z) - y) / N``.
+- :class:`BinaryCrossEntropy`: sigmoid + BCE from logits, the mean over all N*K elements of
+  ``max(z, 0) - z y + log(1 + exp(-|z|))``, gradient ``(sigmoid(z) - y) / (N K)`` (K = 1 for a classifier; K = D
+  for an autoencoder with ``loss="bce"``, the same per-element mean as :class:`MeanSquaredError`).
 - :class:`SoftmaxCrossEntropy`: softmax + CE, ``mean_n [-log softmax(z)_{y_n}]``, gradient ``(p - onehot) / N``.
 - :class:`MeanSquaredError`: ``mean over all N*K elements of (z - y)**2``, gradient ``2 (z - y) / (N K)``
   (for one output this is seed 003's ``1/N sum (yhat - y)**2``).
@@ -66,7 +67,8 @@ class MeanSquaredError(Loss):
 
 
 class BinaryCrossEntropy(Loss):
-    """Sigmoid + binary cross-entropy from logits ``z`` (N, 1) and targets ``y`` in {0, 1} (N,) or (N, 1)."""
+    """Sigmoid + binary cross-entropy from logits ``z`` (N, K) and targets ``y`` in [0, 1] of the same shape
+    (a 1-D ``y`` is a column); the mean over all N*K elements."""
 
     name = "bce"
 
@@ -77,7 +79,7 @@ class BinaryCrossEntropy(Loss):
         value = float(np.mean(per, dtype=np.float64))
         grad = sigmoid(z)
         grad -= t
-        grad /= len(z)
+        grad /= z.size  # the value is the mean over all N*K elements (was / N: K times too large for K > 1)
         return value, grad
 
     def output(self, z):

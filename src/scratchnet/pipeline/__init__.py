@@ -1,0 +1,1 @@
+"""Pipeline steps: the functions Snakemake rules call (through ``workflow/scripts``). Snakemake-free."""

@@ -1,0 +1,122 @@
+"""Aggregate an experiment's runs: mean ± sd over seeds per variant, and the variant selected by validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .io import read_json, write_json, write_text
+from .spec import Experiment
+
+SCALARS = ("acc", "loss", "auc", "n")
+TRAINING = ("seconds", "n_epochs", "n_updates", "converged_epoch")
+
+
+def _stats(values: list[float]) -> dict[str, Any]:
+    vals = [v for v in values if v is not None and np.isfinite(v)]
+    if not vals:
+        return {"mean": None, "sd": None, "values": values}
+    arr = np.asarray(vals, dtype=float)
+    return {"mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0, "values": values}
+
+
+def run_scalars(m: dict[str, Any]) -> dict[str, float | None]:
+    """Flat scalar metrics of one run: ``<part>_<metric>`` plus training figures and final epoch losses."""
+    out: dict[str, float | None] = {}
+    for part in ("train", "val", "test"):
+        for s in SCALARS:
+            if part in m and s in m[part]:
+                out[f"{part}_{s}"] = m[part][s]
+    tr = m.get("training", {})
+    for k in TRAINING:
+        out[k] = tr.get(k)
+    final = tr.get("final") or {}
+    for k in ("train_loss", "val_loss", "loss"):
+        if k in final:
+            out[f"final_{k}"] = final[k]
+    return out
+
+
+def job_seconds(benchmark_tsv: str | Path) -> float | None:
+    """Wall-clock seconds of a job from its Snakemake benchmark file (column ``s``)."""
+    try:
+        return float(pd.read_csv(benchmark_tsv, sep="\t")["s"].iloc[0])
+    except (FileNotFoundError, KeyError, IndexError, ValueError):
+        return None
+
+
+def aggregate(
+    exp: Experiment,
+    metric_files: dict[tuple[str, int], str | Path],
+    csv_out: str | Path,
+    json_out: str | Path,
+    benchmarks: dict[tuple[str, int], str | Path] | None = None,
+) -> dict[str, Any]:
+    variants: dict[str, Any] = {}
+    for variant in exp.variants:
+        runs = {seed: read_json(metric_files[(variant, seed)]) for seed in exp.seeds}
+        scalars = {seed: run_scalars(m) for seed, m in runs.items()}
+        if benchmarks:
+            for seed in exp.seeds:
+                scalars[seed]["job_seconds"] = job_seconds(benchmarks[(variant, seed)])
+        keys = sorted({k for s in scalars.values() for k in s})
+        stats = {k: _stats([scalars[s].get(k) for s in exp.seeds]) for k in keys}
+        confusion = {}
+        for part in ("train", "val", "test"):
+            mats = [
+                np.asarray(m[part]["confusion"], dtype=float) for m in runs.values() if "confusion" in m.get(part, {})
+            ]
+            if mats:
+                confusion[part] = {
+                    "mean": np.mean(mats, axis=0).tolist(),
+                    "first_seed": mats[0].tolist(),
+                    "labels": runs[exp.seeds[0]][part]["labels"],
+                }
+        reports = {
+            part: runs[exp.seeds[0]][part]["report"]
+            for part in ("train", "val", "test")
+            if "report" in runs[exp.seeds[0]].get(part, {})
+        }
+        variants[variant] = {
+            "overrides": exp.variants[variant],
+            "params": exp.run_params(variant),
+            "seeds": list(exp.seeds),
+            "metrics": stats,
+            "confusion": confusion,
+            "report_first_seed": reports,
+        }
+    key = exp.select_by
+    scored = [(v, variants[v]["metrics"].get(key, {}).get("mean")) for v in exp.variants]
+    scored = [(v, s) for v, s in scored if s is not None]
+    selected = None
+    if scored:
+        higher_better = not key.endswith("loss")
+        best = max(s for _, s in scored) if higher_better else min(s for _, s in scored)
+        selected = next(v for v, s in scored if s == best)  # ties: first in declaration order
+    summary = {
+        "experiment": exp.name,
+        "report": exp.report,
+        "description": exp.description,
+        "select_by": key,
+        "selected": selected,
+        "variants": variants,
+    }
+    write_json(json_out, summary)
+    write_text(csv_out, table(summary).to_csv(index=False))
+    return summary
+
+
+def table(summary: dict[str, Any], columns: tuple[str, ...] = ("train_acc", "val_acc", "test_acc")) -> pd.DataFrame:
+    rows = []
+    for v, d in summary["variants"].items():
+        row: dict[str, Any] = {"variant": v, "seeds": len(d["seeds"])}
+        for c in columns:
+            st = d["metrics"].get(c)
+            row[f"{c}_mean"] = None if st is None else st["mean"]
+            row[f"{c}_sd"] = None if st is None else st["sd"]
+        row["selected"] = v == summary["selected"]
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,86 @@
+import json
+import re
+
+from snakemake.utils import validate
+
+from scratchnet.pipeline import paths
+from scratchnet.pipeline.spec import load_experiments
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+EXPERIMENTS = load_experiments(config)
+REPORTS = config["reports"]
+
+
+wildcard_constraints:
+    experiment=r"[^/]+",
+    variant=r"[^/]+",
+    seed=r"\d+",
+    source=r"[^/]+",
+    dataset=r"[^/]+",
+    split=r"[^/]+",
+    report="|".join(re.escape(r) for r in config["reports"]),
+    figure=r"[^/]+",
+
+
+def source_of(dataset):
+    return config["datasets"][dataset]["source"]
+
+
+def dataset_of(split):
+    return config["splits"][split]["dataset"]
+
+
+def is_raw(dataset):
+    return source_of(dataset) != "synthetic"
+
+
+def raw_status(dataset):
+    return paths.RAW.format(source=source_of(dataset))
+
+
+def heavy(split):
+    """Runs on real image data get the cores they can use; small synthetic runs take one."""
+    return is_raw(dataset_of(split))
+
+
+def availability(experiment):
+    """(available, reason) of an experiment's raw data, read from the fetch_raw checkpoint's status."""
+    for split in EXPERIMENTS[experiment].splits:
+        dataset = dataset_of(split)
+        if is_raw(dataset):
+            status_file = checkpoints.fetch_raw.get(source=source_of(dataset)).output[0]
+            with open(status_file) as fh:
+                status = json.load(fh)
+            if not status.get("available"):
+                return False, status.get("reason", "raw data not available")
+    return True, ""
+
+
+def run_files(template, experiment, seeds=None):
+    exp = EXPERIMENTS[experiment]
+    return [
+        paths.run_path(template, experiment, variant, seed)
+        for variant in exp.variants
+        for seed in (exp.seeds if seeds is None else seeds)
+    ]
+
+
+def report_experiments(report):
+    return [name for name, exp in EXPERIMENTS.items() if exp.report == report]
+
+
+def figure_experiments(spec):
+    return sorted({ref["experiment"] for ref in spec.get("runs", []) if "experiment" in ref})
+
+
+def figure_splits(spec):
+    splits = {ref["split"] for ref in spec.get("runs", []) if "split" in ref}
+    for experiment in figure_experiments(spec):
+        splits.update(EXPERIMENTS[experiment].splits)
+    return sorted(splits)
+
+
+def all_targets():
+    return [paths.INDEX_HTML] + [paths.REPORT_HTML.format(report=r) for r in REPORTS]
