@@ -135,7 +135,7 @@ def standardise(name: str, spec: dict[str, Any], dataset_npz: str | Path, split_
             arrays[f"y_{part}"] = d["y"][ix]
         write_npz(out, **arrays)
         return
-    st = Standardizer(mode=mode, scale=scale or 1.0).fit(d["X"][idx["train"]])
+    st = Standardizer(mode=mode, scale=scale or 1.0, min_std=float(spec.get("min_std", 0.0))).fit(d["X"][idx["train"]])
     for part, ix in idx.items():
         arrays[f"X_{part}"] = st.transform(d["X"][ix], dtype=np.float32)
         arrays[f"y_{part}"] = d["y"][ix]
