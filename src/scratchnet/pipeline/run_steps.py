@@ -39,16 +39,22 @@ def train_run(
 ) -> History:
     data = read_npz(data_npz)
     model, config = build_run(exp, variant, seed, data)
-    has_val = len(data.get("y_val", [])) > 0
+    # the part monitored every epoch: the validation set, or (seed 001, which has none) the test set
+    monitor = exp.run_params(variant).get("monitor", "val")
+    if monitor not in ("val", "test"):
+        raise ValueError(f"experiment {exp.name}: monitor must be 'val' or 'test', got {monitor!r}")
+    has_monitor = len(data.get(f"y_{monitor}", [])) > 0
     log.info("%s/%s seed %d: %r, %s", exp.name, variant, seed, model, config)
     t0 = time.perf_counter()
     model.fit(
         data["X_train"],
         data["y_train"],
-        validation_data=(data["X_val"], data["y_val"]) if has_val else None,
+        validation_data=(data[f"X_{monitor}"], data[f"y_{monitor}"]) if has_monitor else None,
         config=config,
     )
     hist = model.history_
+    if monitor != "val":
+        hist.epochs = [{k.replace("val_", f"{monitor}_", 1): v for k, v in e.items()} for e in hist.epochs]
     log.info(
         "trained %d updates / %d epochs in %.2f s (stopped: %s)",
         hist.n_updates,

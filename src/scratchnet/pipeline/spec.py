@@ -16,7 +16,7 @@ from typing import Any
 from ..train import TrainConfig
 
 TRAIN_KEYS = {f.name for f in fields(TrainConfig)}
-RUN_KEYS = {"split", "hidden", "output"}
+RUN_KEYS = {"split", "hidden", "output", "monitor"}
 
 
 def _fmt(value: Any) -> str:

@@ -225,7 +225,8 @@ class Page:
 def lookup(summary: dict[str, Any], variant: str, metric: str) -> tuple[Any, Any]:
     """(value, sd) of ``metric`` for ``variant`` in an experiment summary.
 
-    ``metric`` forms: ``test_acc`` (mean over seeds); ``selected`` (the selected variant's name); ``selected.<param>`` (a parameter of the selected variant);
+    ``metric`` forms: ``test_acc`` (mean over seeds); ``selected`` (the selected variant's name);
+    ``selected.<param>`` (a parameter of the selected variant);
     ``confusion.<part>.<i>.<j>`` (mean count over seeds); ``report.<part>.<label>.<field>`` (first seed)."""
     head, _, rest = metric.partition(".")
     if metric == "selected":
