@@ -84,3 +84,48 @@ def figure_splits(spec):
 
 def all_targets():
     return [paths.INDEX_HTML] + [paths.REPORT_HTML.format(report=r) for r in REPORTS]
+
+
+def run_split_data(wc):
+    return paths.SPLIT_DATA.format(split=EXPERIMENTS[wc.experiment].split_of(wc.variant))
+
+
+def run_threads(wc):
+    return min(2, workflow.cores) if heavy(EXPERIMENTS[wc.experiment].split_of(wc.variant)) else 1
+
+
+def figure_spec(wc):
+    return REPORTS[wc.report]["figures"][wc.figure]
+
+
+def figure_inputs(wc):
+    spec = figure_spec(wc)
+    files = [paths.SPLIT_DATA.format(split=s) for s in figure_splits(spec)]
+    for experiment in figure_experiments(spec):
+        first_seed = [EXPERIMENTS[experiment].seeds[0]]
+        files.append(paths.SUMMARY.format(experiment=experiment))
+        for template in (paths.MODEL, paths.HISTORY, paths.PREDICTIONS):
+            files += run_files(template, experiment, seeds=first_seed)
+    return files
+
+
+def report_inputs(wc):
+    """Tables and figures of the experiments whose data is available; the rest is reported as not run."""
+    available = {e: availability(e)[0] for e in report_experiments(wc.report)}
+    files = [paths.SUMMARY.format(experiment=e) for e, ok in available.items() if ok]
+    for name, spec in REPORTS[wc.report].get("figures", {}).items():
+        if all(available.get(e, True) for e in figure_experiments(spec)) and all(
+            not is_raw(dataset_of(s)) or _split_available(s) for s in figure_splits(spec)
+        ):
+            files.append(paths.FIGURE.format(report=wc.report, figure=name))
+    return files
+
+
+def _split_available(split):
+    status_file = checkpoints.fetch_raw.get(source=source_of(dataset_of(split))).output[0]
+    with open(status_file) as fh:
+        return json.load(fh).get("available", False)
+
+
+def report_status(wc):
+    return {e: availability(e)[1] for e in report_experiments(wc.report)}

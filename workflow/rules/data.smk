@@ -3,6 +3,8 @@ checkpoint fetch_raw:
         paths.RAW,
     params:
         data=config["data"],
+    conda:
+        "../../environment.yml"
     log:
         "logs/fetch_raw/{source}.log",
     script:
@@ -16,6 +18,8 @@ rule prepare_dataset:
         paths.DATASET,
     params:
         spec=lambda wc: config["datasets"][wc.dataset],
+    conda:
+        "../../environment.yml"
     log:
         "logs/prepare_dataset/{dataset}.log",
     script:
@@ -29,6 +33,8 @@ rule split:
         paths.SPLIT,
     params:
         spec=lambda wc: config["splits"][wc.split],
+    conda:
+        "../../environment.yml"
     log:
         "logs/split/{split}.log",
     script:
@@ -43,6 +49,8 @@ rule standardise:
         paths.SPLIT_DATA,
     params:
         spec=lambda wc: config["splits"][wc.split],
+    conda:
+        "../../environment.yml"
     log:
         "logs/standardise/{split}.log",
     script:

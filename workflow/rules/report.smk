@@ -1,25 +1,3 @@
-def report_inputs(wc):
-    """Tables and figures of the experiments whose data is available; the rest is reported as not run."""
-    available = {e: availability(e)[0] for e in report_experiments(wc.report)}
-    files = [paths.SUMMARY.format(experiment=e) for e, ok in available.items() if ok]
-    for name, spec in REPORTS[wc.report].get("figures", {}).items():
-        if all(available.get(e, True) for e in figure_experiments(spec)) and all(
-            not is_raw(dataset_of(s)) or _split_available(s) for s in figure_splits(spec)
-        ):
-            files.append(paths.FIGURE.format(report=wc.report, figure=name))
-    return files
-
-
-def _split_available(split):
-    status_file = checkpoints.fetch_raw.get(source=source_of(dataset_of(split))).output[0]
-    with open(status_file) as fh:
-        return json.load(fh).get("available", False)
-
-
-def report_status(wc):
-    return {e: availability(e)[1] for e in report_experiments(wc.report)}
-
-
 rule report:
     input:
         report_inputs,
@@ -30,6 +8,8 @@ rule report:
         spec=lambda wc: REPORTS[wc.report],
         experiments=lambda wc: report_experiments(wc.report),
         not_run=lambda wc: {e: r for e, r in report_status(wc).items() if r},
+    conda:
+        "../../environment.yml"
     log:
         "logs/report/{report}.log",
     script:
@@ -44,6 +24,8 @@ rule index:
         html=paths.INDEX_HTML,
     params:
         reports=REPORTS,
+    conda:
+        "../../environment.yml"
     log:
         "logs/report/index.log",
     script:

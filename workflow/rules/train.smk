@@ -1,11 +1,3 @@
-def run_split_data(wc):
-    return paths.SPLIT_DATA.format(split=EXPERIMENTS[wc.experiment].split_of(wc.variant))
-
-
-def run_threads(wc):
-    return min(2, workflow.cores) if heavy(EXPERIMENTS[wc.experiment].split_of(wc.variant)) else 1
-
-
 rule train:
     input:
         data=run_split_data,
@@ -16,6 +8,8 @@ rule train:
     params:
         spec=lambda wc: EXPERIMENTS[wc.experiment].run_params(wc.variant),
     threads: run_threads
+    conda:
+        "../../environment.yml"
     log:
         "logs/train/{experiment}/{variant}/seed{seed}.log",
     benchmark:
@@ -33,6 +27,8 @@ rule evaluate:
         metrics=paths.METRICS,
         predictions=paths.PREDICTIONS,
     threads: run_threads
+    conda:
+        "../../environment.yml"
     log:
         "logs/evaluate/{experiment}/{variant}/seed{seed}.log",
     benchmark:
@@ -55,6 +51,8 @@ rule aggregate:
         summary=paths.SUMMARY,
     params:
         spec=lambda wc: EXPERIMENTS[wc.experiment].params,
+    conda:
+        "../../environment.yml"
     log:
         "logs/aggregate/{experiment}.log",
     script:
