@@ -1,0 +1,205 @@
+"""Unit tests of the pipeline's Snakemake-free parts: experiment expansion, aggregation, claims audit, config schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+import yaml
+
+from scratchnet.pipeline import aggregate as agg
+from scratchnet.pipeline.spec import expand_variants, load_experiments, resolve, variant_name
+from scratchnet.report.build import Page, ReportInputs, audit_claim, lookup, md_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def merged_config(reduced: bool = False) -> dict:
+    """The configuration as the Snakefile merges it (dicts merge, lists are replaced)."""
+
+    def update(a: dict, b: dict) -> None:
+        for k, v in b.items():
+            if isinstance(v, dict) and isinstance(a.get(k), dict):
+                update(a[k], v)
+            else:
+                a[k] = v
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    for f in sorted((ROOT / "config" / "seeds").glob("*.yaml")):
+        update(cfg, yaml.safe_load(f.read_text()))
+    if reduced:
+        update(cfg, yaml.safe_load((ROOT / "config" / "ci.yaml").read_text()))
+        for f in sorted((ROOT / "config" / "reduced").glob("*.yaml")):
+            update(cfg, yaml.safe_load(f.read_text()))
+    return cfg
+
+
+def schema() -> dict:
+    return yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+
+
+@pytest.mark.parametrize("reduced", [False, True])
+def test_shipped_configs_validate_and_expand(reduced: bool) -> None:
+    cfg = merged_config(reduced)
+    jsonschema.validate(cfg, schema())
+    experiments = load_experiments(cfg)
+    assert experiments
+    for exp in experiments.values():
+        assert exp.report in cfg["reports"], exp.name
+        assert exp.runs()
+
+
+def test_schema_names_an_unknown_key() -> None:
+    cfg = merged_config()
+    cfg["splits"]["blobs600"]["fractionz"] = {"train": 1.0}
+    with pytest.raises(jsonschema.ValidationError, match="fractionz"):
+        jsonschema.validate(cfg, schema())
+
+
+def test_schema_rejects_a_bad_value() -> None:
+    cfg = merged_config()
+    cfg["datasets"]["blobs600"]["source"] = "kaggle"
+    with pytest.raises(jsonschema.ValidationError, match="kaggle"):
+        jsonschema.validate(cfg, schema())
+
+
+def test_grid_expansion_and_names() -> None:
+    v = expand_variants({"grid": {"hidden": [[32], [128, 64]], "lr": [0.05, 0.1]}}, "x")
+    assert list(v) == ["hidden32_lr0.05", "hidden32_lr0.1", "hidden128-64_lr0.05", "hidden128-64_lr0.1"]
+    assert v["hidden128-64_lr0.1"] == {"hidden": [128, 64], "lr": 0.1}
+    assert variant_name({}) == "default"
+    assert expand_variants({}, "x") == {"default": {}}
+    with pytest.raises(ValueError, match="not both"):
+        expand_variants({"grid": {"lr": [1]}, "variants": {"a": {}}}, "x")
+    with pytest.raises(ValueError, match="non-empty list"):
+        expand_variants({"grid": {"lr": 0.1}}, "experiments.e")
+
+
+def test_unknown_split_is_named() -> None:
+    cfg = {
+        "splits": {"s": {}},
+        "experiments": {"e": {"report": "0", "model": "mlp_classifier", "params": {"split": "t"}}},
+    }
+    with pytest.raises(ValueError, match="split 't'"):
+        load_experiments(cfg)
+
+
+def test_resolve_builds_layer_sizes_and_separates_training() -> None:
+    model_kw, train_kw = resolve({"split": "s", "hidden": [8], "lr": 0.1, "activation": "tanh"}, 3, 2)
+    assert model_kw == {"activation": "tanh", "layer_sizes": [3, 8, 1]}
+    assert train_kw == {"lr": 0.1}
+    model_kw, _ = resolve({"hidden": [20], "output": "softmax"}, 2, 2)
+    assert model_kw["layer_sizes"] == [2, 20, 2]
+    model_kw, _ = resolve({"hidden": [500, 250]}, 784, 10)
+    assert model_kw["layer_sizes"] == [784, 500, 250, 10]
+    with pytest.raises(ValueError, match="output"):
+        resolve({"hidden": [2], "output": "tanh"}, 2, 2)
+
+
+def _fake_metrics(tmp_path: Path, variant: str, seed: int, val_acc: float, test_acc: float) -> Path:
+    m = {
+        "train": {"acc": 1.0, "loss": 0.1, "n": 10, "confusion": [[5, 0], [0, 5]], "labels": [0, 1]},
+        "val": {"acc": val_acc, "loss": 0.2, "n": 4, "confusion": [[2, 0], [1, 1]], "labels": [0, 1]},
+        "test": {"acc": test_acc, "loss": 0.3, "n": 4, "confusion": [[2, 0], [0, 2]], "labels": [0, 1]},
+        "training": {"seconds": 1.5, "n_epochs": 3, "n_updates": 30, "final": {"train_loss": 0.1, "val_loss": 0.2}},
+    }
+    p = tmp_path / f"{variant}_{seed}.json"
+    p.write_text(json.dumps(m))
+    return p
+
+
+@pytest.fixture()
+def summary(tmp_path: Path) -> dict:
+    cfg = {
+        "seeds": [0, 1],
+        "splits": {"s": {}},
+        "experiments": {
+            "e": {"report": "0", "model": "mlp_classifier", "params": {"split": "s"}, "grid": {"lr": [0.1, 0.2, 0.3]}}
+        },
+    }
+    exp = load_experiments(cfg)["e"]
+    vals = {"lr0.1": (0.5, 0.6), "lr0.2": (0.75, 0.7), "lr0.3": (0.75, 0.9)}
+    files = {}
+    for v, (va, te) in vals.items():
+        for s in exp.seeds:
+            files[(v, s)] = _fake_metrics(tmp_path, v, s, va + 0.05 * s, te)
+    return agg.aggregate(exp, files, tmp_path / "t.csv", tmp_path / "t.json")
+
+
+def test_aggregate_mean_sd_and_selection_ties_go_first(summary: dict) -> None:
+    st = summary["variants"]["lr0.2"]["metrics"]["val_acc"]
+    assert st["mean"] == pytest.approx(0.775)
+    assert st["sd"] == pytest.approx(np.std([0.75, 0.8], ddof=1))
+    assert summary["selected"] == "lr0.2"  # tied with lr0.3 on val_acc: first listed wins
+    assert summary["variants"]["lr0.2"]["confusion"]["val"]["mean"] == [[2, 0], [1, 1]]
+
+
+def test_lookup_forms(summary: dict) -> None:
+    assert lookup(summary, "lr0.3", "test_acc")[0] == pytest.approx(0.9)
+    assert lookup(summary, "lr0.3", "selected.lr")[0] == 0.2
+    assert lookup(summary, "lr0.3", "selected")[0] == "lr0.2"
+    assert lookup(summary, "lr0.1", "confusion.val.1.0")[0] == 1
+    with pytest.raises(KeyError, match="nope"):
+        lookup(summary, "lr0.1", "nope")
+
+
+def test_claim_verdicts(summary: dict, tmp_path: Path) -> None:
+    page = Page(
+        ReportInputs(report="0", spec={}, experiments={}, not_run={"x": "file y missing:\nmore"}), tmp_path / "p.md"
+    )
+    page._summaries["e"] = summary
+    near = audit_claim(
+        {
+            "id": "a",
+            "claim": "c",
+            "seed": 0.88,
+            "tolerance": 0.03,
+            "ours": {"experiment": "e", "variant": "lr0.3", "metric": "test_acc"},
+        },
+        page,
+    )
+    assert near["verdict"] == "reproduced"
+    far = audit_claim(
+        {
+            "id": "b",
+            "claim": "c",
+            "seed": 0.5,
+            "tolerance": 0.03,
+            "ours": {"experiment": "e", "variant": "lr0.3", "metric": "test_acc"},
+        },
+        page,
+    )
+    assert far["verdict"] == "differs" and far["ours_text"].startswith("0.900")
+    sel = audit_claim(
+        {"id": "c", "claim": "c", "seed": 0.2, "ours": {"experiment": "e", "metric": "selected.lr"}}, page
+    )
+    assert sel["verdict"] == "reproduced"
+    missing = audit_claim({"id": "d", "claim": "c", "seed": 1, "ours": {"experiment": "x", "metric": "test_acc"}}, page)
+    assert missing["verdict"] == "not run" and "file y missing" in missing["note"]
+    absent = audit_claim(
+        {"id": "e", "claim": "c", "seed": 1, "ours": {"experiment": "e", "variant": "lr9", "metric": "test_acc"}}, page
+    )
+    assert absent["verdict"] == "not run" and "lr9" in absent["note"]
+
+
+def test_md_table_escapes_pipes() -> None:
+    t = md_table(["a", "b"], [["x|y", "1"]])
+    assert t.splitlines()[2] == "| x\\|y | 1 |"
+
+
+def test_claims_files_refer_to_declared_experiments() -> None:
+    cfg = merged_config()
+    experiments = load_experiments(cfg)
+    for rid, spec in cfg["reports"].items():
+        if not spec.get("claims"):
+            continue
+        claims = yaml.safe_load((ROOT / spec["claims"]).read_text())
+        ids = [c["id"] for c in claims]
+        assert len(ids) == len(set(ids)), f"duplicate claim ids in report {rid}"
+        for c in claims:
+            exp = experiments[c["ours"]["experiment"]]
+            variant = c["ours"].get("variant", "selected")
+            assert variant == "selected" or variant in exp.variants, (c["id"], variant)
