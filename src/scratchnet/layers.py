@@ -88,8 +88,13 @@ class Linear(Layer):
         x = self._x
         if x is None:
             raise RuntimeError("Linear.backward called before forward")
-        np.matmul(x.T, dout, out=self.grads["W"])
-        np.sum(dout, axis=0, out=self.grads["b"])
+        if len(x) == 1:
+            # one sample (per-sample SGD): dW is an outer product; a broadcast multiply gives the same values as
+            # matmul with an inner dimension of 1, several times faster
+            np.multiply(x.T, dout, out=self.grads["W"])
+        else:
+            np.matmul(x.T, dout, out=self.grads["W"])
+        dout.sum(axis=0, out=self.grads["b"])
         if not self.need_input_grad:
             return None
         return dout @ self.params["W"].T
@@ -112,11 +117,11 @@ class ReLU(Layer):
     """``out = max(0, x)``; ``dx = dout * 1[x > 0]``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._mask = x > 0
-        return np.where(self._mask, x, x.dtype.type(0))
+        self._out = np.maximum(x, 0)  # one pass; +0 for x <= 0 (a NaN input stays NaN)
+        return self._out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return dout * self._mask
+        return dout * (self._out > 0)  # out > 0 exactly where x > 0
 
 
 class LeakyReLU(Layer):
@@ -142,7 +147,8 @@ class LeakyReLU(Layer):
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Numerically stable logistic function ``1 / (1 + exp(-x))``, computed as ``0.5 * (1 + tanh(x / 2))``
     (no overflow for any finite x; keeps the input's dtype)."""
-    out = np.tanh(0.5 * x)
+    out = np.multiply(x, 0.5)
+    np.tanh(out, out=out)
     out += 1
     out *= 0.5
     return out
@@ -171,7 +177,9 @@ class Sigmoid(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         s = self._out
-        return dout * s * (1 - s)
+        dx = dout * s
+        dx *= 1 - s
+        return dx
 
 
 class Tanh(Layer):
@@ -183,7 +191,10 @@ class Tanh(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         t = self._out
-        return dout * (1 - t * t)
+        dx = t * t
+        np.subtract(1, dx, out=dx)
+        dx *= dout
+        return dx
 
 
 class Softmax(Layer):
@@ -248,10 +259,55 @@ class Sequential(Layer):
     def __init__(self, layers: list[Layer]) -> None:
         super().__init__()
         self.layers = list(layers)
+        self._link()
+
+    def _link(self) -> None:
+        """(Re)build ``params`` and ``grads`` from the layers' dicts, in place (callers may hold the dicts)."""
+        self.params.clear()
+        self.grads.clear()
         for i, layer in enumerate(self.layers):
+            if isinstance(layer, Sequential):
+                layer._link()
             for key in layer.params:
                 self.params[f"{i}.{key}"] = layer.params[key]
                 self.grads[f"{i}.{key}"] = layer.grads[key]
+
+    def flatten(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Move every parameter into one contiguous 1-D buffer, and every gradient into another, at the same offsets.
+
+        The dicts keep their names, shapes and values; their arrays become views of the two buffers, so an optimiser
+        can update all parameters with a few whole-buffer operations instead of a few per parameter (the same
+        elementwise arithmetic, so the same results). Returns ``(flat_params, flat_grads)``, or None (and changes
+        nothing) when there are no parameters, they do not share one dtype, or a layer appears twice.
+        """
+        leaves: list[Layer] = []
+
+        def collect(seq: Sequential) -> None:
+            for layer in seq.layers:
+                if isinstance(layer, Sequential):
+                    collect(layer)
+                elif layer.params:
+                    leaves.append(layer)
+
+        collect(self)
+        arrays = [layer.params[k] for layer in leaves for k in layer.params]
+        if not arrays or len({id(layer) for layer in leaves}) != len(leaves):
+            return None
+        if len({a.dtype for a in arrays}) != 1:
+            return None
+        flat_p = np.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
+        flat_g = np.zeros_like(flat_p)
+        off = 0
+        for layer in leaves:
+            for key, p in list(layer.params.items()):
+                pv = flat_p[off : off + p.size].reshape(p.shape)
+                gv = flat_g[off : off + p.size].reshape(p.shape)
+                pv[...] = p
+                gv[...] = layer.grads[key]
+                layer.params[key], layer.grads[key] = pv, gv
+                off += p.size
+        self._link()
+        return flat_p, flat_g
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .layers import log_softmax, sigmoid, softmax
+from .layers import sigmoid, softmax
 
 
 class Loss:
@@ -62,7 +62,7 @@ class MeanSquaredError(Loss):
     def value_and_grad(self, z, y):
         self._check(z, y)
         diff = z - y.reshape(z.shape)
-        value = float(np.mean(diff * diff, dtype=np.float64))
+        value = float(np.square(diff).sum(dtype=np.float64) / diff.size)  # the mean, accumulated in float64
         return value, diff * (z.dtype.type(2) / z.size)
 
 
@@ -76,7 +76,7 @@ class BinaryCrossEntropy(Loss):
         self._check(z, y)
         t = y.reshape(z.shape).astype(z.dtype, copy=False)
         per = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
-        value = float(np.mean(per, dtype=np.float64))
+        value = float(per.sum(dtype=np.float64) / per.size)  # the mean, accumulated in float64
         grad = sigmoid(z)
         grad -= t
         grad /= z.size  # the value is the mean over all N*K elements (was / N: K times too large for K > 1)
@@ -94,14 +94,20 @@ class SoftmaxCrossEntropy(Loss):
     def value_and_grad(self, z, y):
         self._check(z, y)
         n = len(z)
-        logp = log_softmax(z)
+        # log_softmax and softmax with two temporaries (the same arithmetic as layers.log_softmax, in place)
+        logp = z - z.max(axis=1, keepdims=True)
         grad = np.exp(logp)
+        lse = grad.sum(axis=1, keepdims=True)
+        np.log(lse, out=lse)
+        logp -= lse
+        np.exp(logp, out=grad)
         if y.ndim == 1:
             idx = y.astype(np.intp, copy=False)
-            if idx.min() < 0 or idx.max() >= z.shape[1]:
-                raise ValueError(f"class labels must lie in [0, {z.shape[1] - 1}], got [{idx.min()}, {idx.max()}]")
+            lo, hi = idx.min(), idx.max()
+            if lo < 0 or hi >= z.shape[1]:
+                raise ValueError(f"class labels must lie in [0, {z.shape[1] - 1}], got [{lo}, {hi}]")
             rows = np.arange(n)
-            value = -float(np.mean(logp[rows, idx], dtype=np.float64))
+            value = -float(logp[rows, idx].sum(dtype=np.float64) / n)  # the mean, accumulated in float64
             grad[rows, idx] -= 1
         else:
             if y.shape != z.shape:

@@ -91,6 +91,7 @@ class Model:
 
     def _setup(self, layers: list, loss: Loss, **kwargs: Any) -> None:
         self.net = Sequential(layers)
+        self.net.flatten()  # parameters in one buffer: optimisers update them in a few whole-buffer operations
         first = next((layer for layer in self.net.layers if isinstance(layer, Linear)), None)
         if first is not None and first is self.net.layers[0]:
             first.need_input_grad = False
@@ -287,6 +288,12 @@ class Perceptron(_Classifier):
     def converged(self) -> bool:
         return self.loss.n_misclassified == 0
 
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Hard 0/1 "probabilities", shape (N, 2): a perceptron has no calibrated scores (``decision_function``
+        gives ``w.x + b`` for ranking). The generic version returned ``[1 - sign, sign]``, i.e. 2 and -1."""
+        p = (self.decision_function(X) >= 0).astype(self.dtype)[:, None]
+        return np.hstack([1 - p, p])
+
     def fit(self, X, y, validation_data=None, config=None, **train_kwargs):
         if config is None:
             train_kwargs = {"batch_size": None, "epochs": 100, "lr": 1.0, "stop_when_converged": True, **train_kwargs}
@@ -400,6 +407,7 @@ class Autoencoder(Model):
         self.decoder = Sequential(dec_layers)
         self.encoder.layers[0].need_input_grad = False
         self.net = Sequential([self.encoder, self.decoder])
+        self.net.flatten()
         self.loss = BinaryCrossEntropy() if loss == "bce" else MeanSquaredError()
         self._kwargs.update(
             layer_sizes=enc,

@@ -1,7 +1,8 @@
 """The training loop: per-sample SGD (``batch_size=1``), mini-batch and full-batch (``batch_size=None``).
 
-Shuffling draws from an explicit ``np.random.Generator`` seeded by ``TrainConfig.seed``. Batches are fancy-indexed
-views of the caller's arrays (one batch is copied at a time, never the dataset). The budget is a number of epochs,
+Shuffling draws from an explicit ``np.random.Generator`` seeded by ``TrainConfig.seed``. A mini-batch is
+fancy-indexed from the caller's arrays (one batch is copied at a time, never the dataset); a per-sample batch is a
+one-row view (no copy). The budget is a number of epochs,
 a number of updates, or both (whichever ends first).
 
 The returned :class:`History` holds the objective (data loss + penalties) of every update, from which the running
@@ -32,7 +33,8 @@ class TrainingDiverged(RuntimeError):
 class TrainConfig:
     """Training hyperparameters. ``batch_size=None`` means full batch; ``patience`` enables early stopping on the
     validation loss (the best weights are restored); ``stop_when_converged`` stops when the model reports
-    convergence (the perceptron: no misclassified training point)."""
+    convergence (the perceptron: no misclassified training point); ``eval_initial`` adds an epoch-0 record, the
+    losses and accuracies before the first update (seed 001 reports them as "step 0")."""
 
     optimizer: str = "sgd"
     lr: float = 0.01
@@ -50,6 +52,7 @@ class TrainConfig:
     stop_when_converged: bool = False
     eval_train: bool = True
     eval_every: int = 1
+    eval_initial: bool = False
 
     def __post_init__(self) -> None:
         if self.batch_size == "full":
@@ -143,6 +146,22 @@ def _check_data(X: np.ndarray, y: np.ndarray, what: str) -> None:
         raise ValueError(f"{what}: X has {len(X)} samples but y has {len(y)}")
 
 
+def _evaluate_epoch(
+    model: Model,
+    X: np.ndarray,
+    y: np.ndarray,
+    config: TrainConfig,
+    validation_data: tuple[np.ndarray, np.ndarray] | None,
+    record: dict[str, float],
+) -> dict[str, float]:
+    """``record`` plus ``train_*`` (when ``config.eval_train``) and ``val_*`` losses/accuracies of the model now."""
+    if config.eval_train:
+        record.update({f"train_{k}": v for k, v in model.evaluate(X, y, encoded=True).items()})
+    if validation_data is not None:
+        record.update({f"val_{k}": v for k, v in model.evaluate(*validation_data, encoded=True).items()})
+    return record
+
+
 def fit(
     model: Model,
     X: np.ndarray,
@@ -172,13 +191,18 @@ def fit(
     best_loss, best_params, wait = math.inf, None, 0
     shuffle = config.shuffle and bs < n
     t0 = time.perf_counter()
+    if config.eval_initial:
+        hist.epochs.append(_evaluate_epoch(model, X, y, config, validation_data, {"epoch": 0, "updates": 0}))
     u = 0
     for epoch in range(1, max_epochs + 1):
         order = rng.permutation(n) if shuffle else None
         batch_losses = 0.0
         steps = 0
         for start in range(0, n, bs):
-            if order is not None:
+            if bs == 1:  # per-sample SGD: a one-row view, no fancy-indexing copy
+                i = int(order[start]) if order is not None else start
+                xb, yb = X[i : i + 1], y[i : i + 1]
+            elif order is not None:
                 idx = order[start : start + bs]
                 xb, yb = X[idx], y[idx]
             else:
@@ -204,10 +228,7 @@ def fit(
         if steps:
             record: dict[str, float] = {"epoch": epoch, "updates": u, "loss": batch_losses / steps}
             if epoch % config.eval_every == 0 or u >= total:
-                if config.eval_train:
-                    record.update({f"train_{k}": v for k, v in model.evaluate(X, y, encoded=True).items()})
-                if validation_data is not None:
-                    record.update({f"val_{k}": v for k, v in model.evaluate(*validation_data, encoded=True).items()})
+                record = _evaluate_epoch(model, X, y, config, validation_data, record)
             hist.epochs.append(record)
         if hist.stopped == "converged":
             break

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from sklearn import metrics as skm  # noqa: E402
 
 from ..persist import load_model  # noqa: E402
@@ -99,15 +100,53 @@ def fig_stopping_signal(spec, runs, ax):
     ax.legend(fontsize="small")
 
 
+LINESTYLES = ("-", "--", ":", "-.")
+
+
 def fig_epoch_curves(spec, runs, ax):
+    """History keys (``series``) against ``x`` (a history key: ``epoch``, the default, or ``updates``).
+
+    Options: ``compare_runs: true`` gives each run one colour and each series one line style, with a legend of
+    runs (variant names when all runs share an experiment) and one of series; ``logx`` / ``logy: true`` (a log
+    x axis leaves out x = 0, e.g. the record before the first update). Epochs without an evaluation
+    (``eval_every`` > 1) are skipped, so the lines stay connected.
+    """
     keys = spec.get("series", ["train_loss", "val_loss"])
-    for r in runs:
+    x_key = spec.get("x", "epoch")
+    compare = bool(spec.get("compare_runs", False))
+    one_experiment = len({r.experiment.name for r in runs}) == 1
+    for i, r in enumerate(runs):
         h = r.history()
-        x = h.epoch_series("epoch")
-        for k in keys:
-            ax.plot(x, h.epoch_series(k), label=f"{r.label}: {k}" if len(runs) > 1 else k)
-    ax.set(xlabel=spec.get("xlabel", "epoch"), ylabel=spec.get("ylabel", ", ".join(keys)))
-    ax.legend(fontsize="small")
+        x = h.epoch_series(x_key)
+        for j, k in enumerate(keys):
+            y = h.epoch_series(k)
+            ok = np.isfinite(y) & np.isfinite(x)
+            if spec.get("logx"):
+                ok &= x > 0
+            if compare:
+                ax.plot(x[ok], y[ok], color=f"C{i % 10}", linestyle=LINESTYLES[j % len(LINESTYLES)], linewidth=1)
+            else:
+                ax.plot(x[ok], y[ok], label=f"{r.label}: {k}" if len(runs) > 1 else k)
+    if spec.get("logx"):
+        ax.set_xscale("log")
+    if spec.get("logy"):
+        ax.set_yscale("log")
+    ax.set(xlabel=spec.get("xlabel", x_key), ylabel=spec.get("ylabel", ", ".join(keys)))
+    if compare:
+        run_handles = [
+            Line2D([], [], color=f"C{i % 10}", label=r.variant if one_experiment else r.label)
+            for i, r in enumerate(runs)
+        ]
+        legend = ax.legend(handles=run_handles, fontsize="small", loc=spec.get("legend_loc", "best"))
+        ax.add_artist(legend)
+        if len(keys) > 1:
+            key_handles = [
+                Line2D([], [], color="0.3", linestyle=LINESTYLES[j % len(LINESTYLES)], label=k)
+                for j, k in enumerate(keys)
+            ]
+            ax.legend(handles=key_handles, fontsize="small", loc=spec.get("series_legend_loc", "lower left"))
+    else:
+        ax.legend(fontsize="small")
 
 
 def fig_scatter(spec, runs, ax):
@@ -142,14 +181,20 @@ def fig_scatter(spec, runs, ax):
             n = len(data[f"y_{p}"])
             sl = slice(start, start + n)
             start += n
-            for c in np.unique(y):
+            for ci, c in enumerate(np.unique(y)):  # one colour per class, one marker per part
                 m = y[sl] == c
-                ax.scatter(X[sl][m, 0], X[sl][m, 1], s=14, marker=markers[p], label=f"{p}, true {c}")
-        ax.set(xlabel="x1 (standardised)", ylabel="x2 (standardised)")
+                ax.scatter(X[sl][m, 0], X[sl][m, 1], s=14, marker=markers[p], color=f"C{ci}", label=f"{p}, true {c}")
+        ax.set(xlabel=spec.get("xlabel", "x1 (standardised)"), ylabel=spec.get("ylabel", "x2 (standardised)"))
     else:
         raise ValueError(f"scatter needs 2 or 3 features, data has {X.shape[1]}")
-    acc = float(np.mean(pred == y))
-    ax.set_title(f"{r.label}, {'+'.join(parts)} accuracy {acc:.3f}", fontsize="small")
+    if len(parts) > 1:  # one accuracy per part
+        sizes = np.cumsum([0] + [len(data[f"y_{p}"]) for p in parts])
+        accs = [float(np.mean(pred[a:b] == y[a:b])) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        text = ", ".join(f"{p} accuracy {a:.3f}" for p, a in zip(parts, accs, strict=True))
+        ax.set_title(f"{r.label}: {text}", fontsize="small")
+    else:
+        acc = float(np.mean(pred == y))
+        ax.set_title(f"{r.label}, {'+'.join(parts)} accuracy {acc:.3f}", fontsize="small")
     ax.legend(fontsize="x-small")
 
 

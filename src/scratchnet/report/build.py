@@ -9,6 +9,8 @@ Placeholders (one per line or inline):
 - ``{{classification_report:EXPERIMENT:VARIANT:PART}}`` — scikit-learn's classification report of the first seed
   (VARIANT may be ``selected``).
 - ``{{setup:EXPERIMENT}}`` — the experiment's declared parameters, variants and seeds.
+- ``{{value:EXPERIMENT:VARIANT:METRIC}}`` — one number inline (mean ± sd over seeds; any claims ``metric`` form,
+  e.g. ``job_seconds`` or ``report.test.macro avg.f1-score``; VARIANT may be ``selected``).
 - ``{{claims}}`` — the claims audit table; ``{{claims_summary}}`` — its verdict counts.
 - ``{{not_run}}`` — experiments that could not run, and why.
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+import numpy as np
 import yaml
 
 from ..pipeline import paths
@@ -41,7 +44,10 @@ COLUMN_NAMES = {
     "job_seconds": "training job (s)",
     "seconds": "training loop (s)",
     "n_epochs": "epochs",
+    "n_updates": "updates",
     "converged_epoch": "converged at epoch",
+    "train_loss": "train loss",
+    "test_loss": "test loss",
 }
 
 
@@ -67,7 +73,10 @@ def fmt(value: Any, digits: int = 3) -> str:
 def mean_sd(stat: dict[str, Any] | None, digits: int = 3) -> str:
     if not stat or stat.get("mean") is None:
         return "–"
-    n = len([v for v in stat["values"] if v is not None])
+    vals = [v for v in stat["values"] if v is not None]
+    if vals and all(isinstance(v, int) and v == vals[0] for v in vals):
+        return str(vals[0])  # counts (epochs, updates, set sizes) equal over seeds
+    n = len(vals)
     if n > 1:
         return f"{stat['mean']:.{digits}f} ± {stat['sd']:.{digits}f}"
     return f"{stat['mean']:.{digits}f}"
@@ -111,7 +120,9 @@ class Page:
             mark = " **(selected)**" if v == s["selected"] else ""
             rows.append([f"`{v}`{mark}", str(len(d["seeds"]))] + [mean_sd(d["metrics"].get(c)) for c in columns])
         header = ["variant", "seeds"] + [COLUMN_NAMES.get(c, c) for c in columns]
-        note = f"\n\n*Selection by mean {s['select_by'].replace('_', ' ')} over seeds (ties: first listed).*"
+        note = ""
+        if s["selected"] is not None:
+            note = f"\n\n*Selection by mean {s['select_by'].replace('_', ' ')} over seeds (ties: first listed).*"
         return md_table(header, rows) + note
 
     def figure(self, name: str) -> str:
@@ -149,12 +160,29 @@ class Page:
         title = f"*{experiment} / `{variant}`, {part} set, seed {s['variants'][variant]['seeds'][0]}*\n\n"
         return title + md_table(["", "precision", "recall", "f1-score", "support"], rows)
 
+    def value(self, arg: str) -> str:
+        experiment, variant, metric = (arg.split(":", 2) + ["selected", "test_acc"])[:3]
+        s = self.summary(experiment)
+        if s is None:
+            return "– (not run)"
+        variant = s["selected"] if variant == "selected" else variant
+        if variant not in s["variants"]:
+            return f"– (no variant `{variant}` in this configuration)"
+        v, sd = lookup(s, variant, metric)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return f"{float(v):.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
+        return fmt(v)
+
     def setup(self, experiment: str) -> str:
         exp = self.inputs.experiments[experiment]
+        s = self.summary(experiment)
+        selection = f"selection by {exp.select_by}"
+        if s is not None and s.get("selected") is None:
+            selection = f"no selection (no {exp.select_by} measured)"
         lines = [
             f"- model: `{exp.model}` ({exp.trainer}); parameters: `{exp.params}`",
             f"- variants: {', '.join(f'`{v}`' for v in exp.variants)}",
-            f"- seeds: {list(exp.seeds)}; selection by {exp.select_by}",
+            f"- seeds: {list(exp.seeds)}; {selection}",
         ]
         return "\n".join(lines)
 
@@ -186,7 +214,7 @@ class Page:
                     c["id"],
                     c.get("section", ""),
                     c["claim"],
-                    fmt(c["seed"]),
+                    {"<": "< ", ">": "> "}.get(c.get("relation", "="), "") + fmt(c["seed"], _digits(c["seed"])),
                     c["ours_text"],
                     fmt(c.get("tolerance")),
                     f"**{c['verdict']}**",
@@ -208,6 +236,7 @@ class Page:
             "figure": self.figure,
             "classification_report": self.classification_report,
             "setup": self.setup,
+            "value": self.value,
             "claims": self.claims_table,
             "claims_summary": self.claims_summary,
             "not_run": self.not_run,
@@ -227,7 +256,10 @@ def lookup(summary: dict[str, Any], variant: str, metric: str) -> tuple[Any, Any
 
     ``metric`` forms: ``test_acc`` (mean over seeds); ``selected`` (the selected variant's name);
     ``selected.<param>`` (a parameter of the selected variant);
-    ``confusion.<part>.<i>.<j>`` (mean count over seeds); ``report.<part>.<label>.<field>`` (first seed)."""
+    ``confusion.<part>.<i>.<j>`` (mean count over seeds); ``report.<part>.<label>.<field>`` (first seed);
+    ``epoch.<N>.<key>`` (the training history's record of epoch N, e.g. ``epoch.0.train_loss`` before the first
+    update when the run set ``eval_initial``; mean over seeds, read from the runs' history files, which the
+    summary's metrics were computed from)."""
     head, _, rest = metric.partition(".")
     if metric == "selected":
         return summary["selected"], None
@@ -237,6 +269,8 @@ def lookup(summary: dict[str, Any], variant: str, metric: str) -> tuple[Any, Any
     if head == "confusion":
         part, i, j = rest.split(".")
         return d["confusion"][part]["mean"][int(i)][int(j)], None
+    if head == "epoch":
+        return _epoch_value(summary, variant, rest)
     if head == "report":
         part, label_field = rest.split(".", 1)
         label, fld = label_field.rsplit(".", 1)
@@ -246,6 +280,36 @@ def lookup(summary: dict[str, Any], variant: str, metric: str) -> tuple[Any, Any
     if st is None:
         raise KeyError(f"metric {metric!r} not in results of variant {variant!r}")
     return st["mean"], (st["sd"] if len([v for v in st["values"] if v is not None]) > 1 else None)
+
+
+def _digits(seed_value: Any) -> int:
+    """Decimals to show for a claim: the seed's own (0.6994 -> 4), at least 3, at most 4."""
+    if not isinstance(seed_value, float):
+        return 3
+    text = repr(seed_value)
+    return min(4, max(3, len(text.partition(".")[2]))) if "e" not in text else 3
+
+
+class EpochNotRun(LookupError):
+    """A claim refers to an epoch the runs of this configuration never reached (a reduced budget)."""
+
+
+def _epoch_value(summary: dict[str, Any], variant: str, rest: str) -> tuple[float, float | None]:
+    """Mean (and sd over seeds) of history key ``<key>`` at epoch ``<N>`` (``rest`` = ``"<N>.<key>"``)."""
+    epoch_text, _, key = rest.partition(".")
+    epoch = int(epoch_text)
+    values = []
+    for seed in summary["variants"][variant]["seeds"]:
+        path = paths.run_path(paths.HISTORY, summary["experiment"], variant, seed)
+        epochs = read_json(path)["epochs"]
+        if not epochs or epoch > epochs[-1].get("epoch", 0):
+            raise EpochNotRun(f"epoch {epoch} is beyond this configuration's budget ({len(epochs)} records)")
+        record = next((e for e in epochs if e.get("epoch") == epoch), None)
+        if record is None or record.get(key) is None:
+            raise KeyError(f"{path}: no {key!r} recorded at epoch {epoch} (eval_initial / eval_every?)")
+        values.append(float(record[key]))
+    sd = float(np.std(values, ddof=1)) if len(values) > 1 else None
+    return float(np.mean(values)), sd
 
 
 def audit_claim(claim: dict[str, Any], page: Page) -> dict[str, Any]:
@@ -263,12 +327,29 @@ def audit_claim(claim: dict[str, Any], page: Page) -> dict[str, Any]:
         out.update(verdict="not run", ours_text="–")
         out["note"] = (claim.get("note", "") + f" Variant {variant!r} is not in this configuration.").strip()
         return out
-    value, sd = lookup(s, variant, ours["metric"])
+    try:
+        value, sd = lookup(s, variant, ours["metric"])
+    except EpochNotRun as exc:
+        out.update(verdict="not run", ours_text="–")
+        out["note"] = (claim.get("note", "") + f" Not run: {exc}.").strip()
+        return out
     seed_value = claim["seed"]
     tol = claim.get("tolerance", 0)
+    relation = claim.get("relation", "=")
+    if relation not in ("=", "<", ">"):
+        raise ValueError(f"claim {claim.get('id')!r}: relation must be '=', '<' or '>', got {relation!r}")
     if isinstance(seed_value, (int, float)) and isinstance(value, (int, float)):
-        ok = abs(value - seed_value) <= tol + 1e-12
-        text = fmt(float(value)) + (f" ± {sd:.3f}" if sd is not None else "")
+        digits = _digits(seed_value)
+        if relation == "<":  # the seed states an upper bound ("under 0.1")
+            ok = value < seed_value + tol
+        elif relation == ">":  # a lower bound ("over 96%")
+            ok = value > seed_value - tol
+        else:
+            ok = abs(value - seed_value) <= tol + 1e-12
+        if isinstance(seed_value, int) and float(value).is_integer() and not sd:
+            text = str(int(value))  # a count, the same for every seed
+        else:
+            text = fmt(float(value), digits) + (f" ± {sd:.{digits}f}" if sd is not None else "")
     else:
         norm = lambda v: [v] if not isinstance(v, list) else v  # noqa: E731 - "h = 8" equals hidden [8]
         ok = norm(value) == norm(seed_value)
