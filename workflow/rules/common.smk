@@ -113,6 +113,8 @@ def report_inputs(wc):
     """Tables and figures of the experiments whose data is available; the rest is reported as not run."""
     available = {e: availability(e)[0] for e in report_experiments(wc.report)}
     files = [paths.SUMMARY.format(experiment=e) for e, ok in available.items() if ok]
+    # claims may read a run's history at a given epoch (claim metric epoch.<N>.<key>)
+    files += [h for e, ok in available.items() if ok for h in run_files(paths.HISTORY, e)]
     for name, spec in REPORTS[wc.report].get("figures", {}).items():
         if all(available.get(e, True) for e in figure_experiments(spec)) and all(
             not is_raw(dataset_of(s)) or _split_available(s) for s in figure_splits(spec)

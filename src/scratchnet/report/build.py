@@ -258,8 +258,8 @@ def lookup(summary: dict[str, Any], variant: str, metric: str) -> tuple[Any, Any
     ``selected.<param>`` (a parameter of the selected variant);
     ``confusion.<part>.<i>.<j>`` (mean count over seeds); ``report.<part>.<label>.<field>`` (first seed);
     ``epoch.<N>.<key>`` (the training history's record of epoch N, e.g. ``epoch.0.train_loss`` before the first
-    update when the run set ``eval_initial``; mean over seeds, read from the runs' history files, which the
-    summary's metrics were computed from)."""
+    update when the run set ``eval_initial``; mean over seeds, read from the runs' history files, which are inputs
+    of the report rule)."""
     head, _, rest = metric.partition(".")
     if metric == "selected":
         return summary["selected"], None
