@@ -5,6 +5,7 @@ from snakemake.utils import validate
 
 from scratchnet.pipeline import paths
 from scratchnet.pipeline.spec import load_experiments
+from scratchnet.report.build import TEMPLATES
 
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -38,11 +39,6 @@ def is_raw(dataset):
 
 def raw_status(dataset):
     return paths.RAW.format(source=source_of(dataset))
-
-
-def heavy(split):
-    """Runs on real image data get the cores they can use; small synthetic runs take one."""
-    return is_raw(dataset_of(split))
 
 
 def availability(experiment):
@@ -91,7 +87,9 @@ def run_split_data(wc):
 
 
 def run_threads(wc):
-    return min(2, workflow.cores) if heavy(EXPERIMENTS[wc.experiment].split_of(wc.variant)) else 1
+    """One BLAS thread per job: with --cores N, N jobs run side by side. Measured on 2 cores, two-thread jobs that
+    share the machine were 4-10x slower than one-thread jobs (thread oversubscription)."""
+    return 1
 
 
 def figure_spec(wc):
@@ -110,9 +108,12 @@ def figure_inputs(wc):
 
 
 def report_inputs(wc):
-    """Tables and figures of the experiments whose data is available; the rest is reported as not run."""
+    """Tables and figures of the experiments whose data is available (the rest is reported as not run), the page's
+    template and its claims file."""
     available = {e: availability(e)[0] for e in report_experiments(wc.report)}
-    files = [paths.SUMMARY.format(experiment=e) for e, ok in available.items() if ok]
+    spec = REPORTS[wc.report]
+    files = [str(TEMPLATES / spec["template"])] + ([spec["claims"]] if spec.get("claims") else [])
+    files += [paths.SUMMARY.format(experiment=e) for e, ok in available.items() if ok]
     # claims may read a run's history at a given epoch (claim metric epoch.<N>.<key>)
     files += [h for e, ok in available.items() if ok for h in run_files(paths.HISTORY, e)]
     for name, spec in REPORTS[wc.report].get("figures", {}).items():

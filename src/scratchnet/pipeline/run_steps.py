@@ -37,6 +37,10 @@ def build_run(exp: Experiment, variant: str, seed: int, data: dict[str, np.ndarr
 def train_run(
     exp: Experiment, variant: str, seed: int, data_npz: str | Path, model_out: str | Path, history_out: str | Path
 ) -> History:
+    if exp.trainer == "sklearn" or exp.model == "sklearn_mlp":  # the scikit-learn reference, saved in our format
+        from .reference import train_sklearn_run
+
+        return train_sklearn_run(exp, variant, seed, data_npz, model_out, history_out)
     data = read_npz(data_npz)
     model, config = build_run(exp, variant, seed, data)
     # the part monitored every epoch: the validation set, or (seed 001, which has none) the test set

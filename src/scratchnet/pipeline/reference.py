@@ -1,0 +1,256 @@
+"""Reference runs with scikit-learn's ``MLPClassifier``, stored in OUR model format (seed 004's "Package").
+
+An experiment with ``model: sklearn_mlp`` (``trainer: sklearn``) is trained by scikit-learn, one epoch per
+``partial_fit`` call, so a per-epoch history like ours can be recorded. After every evaluated epoch the estimator's
+``coefs_`` / ``intercepts_`` are copied into a :class:`~scratchnet.models.MLPClassifier` of the same architecture and
+our engine computes the training and validation loss and accuracy (our definitions: mean cross-entropy without the
+penalty). At the end that model is saved with :func:`~scratchnet.persist.save_model` and the history written in the
+shape of :class:`~scratchnet.train.History`, so the ordinary evaluate step, tables and figures work unchanged.
+Nothing is pickled.
+
+Run parameters (the same flat mapping as our experiments; anything else is an error naming the key):
+
+- ``split``, ``hidden``, ``output`` (``softmax``; two classes get scikit-learn's single logistic unit, which is
+  our one-sigmoid-unit classifier), ``monitor`` (``val`` or ``test``);
+- ``activation``: our names ``sigmoid`` (scikit-learn's ``logistic``), ``tanh``, ``relu``, ``identity``;
+- ``optimizer``: ``sgd`` (momentum 0, no Nesterov: plain gradient descent), ``momentum`` (with ``momentum``,
+  no Nesterov) or ``adam`` (``beta1``, ``beta2``, ``eps``); ``lr`` (constant), ``batch_size`` (null = full batch),
+  ``epochs``, ``shuffle``, ``eval_every``, ``eval_train``;
+- ``alpha``: scikit-learn's own L2 strength. Its loss adds ``alpha / (2 n) * sum ||W||^2`` per batch of ``n``
+  samples, i.e. ``alpha / n`` in our scaling (``l2``), so ``l1`` / ``l2`` are refused rather than silently converted.
+
+Where scikit-learn cannot match our runs: it initialises with its own Glorot variant (uniform with bound
+``sqrt(6 / (fan_in + fan_out))``, ``sqrt(2 / ...)`` for logistic units, and uniform, not zero, biases); it shuffles
+with its own ``RandomState`` stream (seeded from the run seed; passed as an instance, because an integer
+``random_state`` is re-seeded on every ``partial_fit`` call and would repeat the same batch order every epoch); and
+its reported epoch loss is the mean objective of the epoch's batches including its penalty.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..layers import Linear
+from ..models import MLPClassifier
+from ..persist import save_model
+from ..train import History
+from .io import read_npz, write_json
+from .spec import Experiment
+
+log = logging.getLogger(__name__)
+
+SK_ACTIVATION = {"sigmoid": "logistic", "logistic": "logistic", "tanh": "tanh", "relu": "relu", "identity": "identity"}
+OUR_ACTIVATION = {"logistic": "sigmoid", "tanh": "tanh", "relu": "relu", "identity": "identity"}
+ALLOWED = {
+    "split",
+    "hidden",
+    "output",
+    "monitor",
+    "activation",
+    "optimizer",
+    "lr",
+    "momentum",
+    "beta1",
+    "beta2",
+    "eps",
+    "batch_size",
+    "epochs",
+    "shuffle",
+    "eval_every",
+    "eval_train",
+    "alpha",
+}
+
+
+def sklearn_settings(params: dict[str, Any], seed: int, n_samples: int, where: str = "sklearn_mlp") -> dict[str, Any]:
+    """Keyword arguments of ``sklearn.neural_network.MLPClassifier`` for our flat run parameters
+    (``n_samples``: the training-set size, the batch size of ``batch_size: null``).
+
+    ``random_state`` is a ``np.random.RandomState`` seeded by ``seed`` (see the module docstring for why).
+    Raises ``ValueError`` naming an unsupported key or value.
+    """
+    unknown = sorted(set(params) - ALLOWED)
+    if unknown:
+        hint = " (scikit-learn's L2 is 'alpha', scaled alpha / (2 n_batch))" if {"l1", "l2"} & set(unknown) else ""
+        raise ValueError(f"{where}: parameter(s) {unknown} not supported by the scikit-learn reference{hint}")
+    activation = params.get("activation", "relu")
+    if activation not in SK_ACTIVATION:
+        known = sorted(SK_ACTIVATION)
+        raise ValueError(f"{where}: activation {activation!r} has no scikit-learn equivalent; use one of {known}")
+    if params.get("output", "softmax") != "softmax":
+        raise ValueError(f"{where}: output must be 'softmax' (scikit-learn picks its own output unit)")
+    batch_size = params.get("batch_size", 32)
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"{where}: batch_size must be a positive integer or null (full batch), got {batch_size!r}")
+    kw: dict[str, Any] = {
+        "hidden_layer_sizes": tuple(int(h) for h in params.get("hidden", [100])),
+        "activation": SK_ACTIVATION[activation],
+        "alpha": float(params.get("alpha", 0.0)),
+        "batch_size": batch_size if batch_size is not None else n_samples,
+        "learning_rate": "constant",
+        "learning_rate_init": float(params.get("lr", 0.01)),
+        "shuffle": bool(params.get("shuffle", True)),
+        "random_state": np.random.RandomState(seed),
+        "early_stopping": False,
+        "max_iter": 1,
+    }
+    optimizer = params.get("optimizer", "sgd")
+    if optimizer == "sgd":
+        kw.update(solver="sgd", momentum=0.0, nesterovs_momentum=False)
+    elif optimizer == "momentum":
+        kw.update(solver="sgd", momentum=float(params.get("momentum", 0.9)), nesterovs_momentum=False)
+    elif optimizer == "adam":
+        kw.update(
+            solver="adam",
+            beta_1=float(params.get("beta1", 0.9)),
+            beta_2=float(params.get("beta2", 0.999)),
+            epsilon=float(params.get("eps", 1e-8)),
+        )
+    else:
+        raise ValueError(f"{where}: optimizer {optimizer!r} not available in scikit-learn; use sgd, momentum or adam")
+    return kw
+
+
+def scratchnet_model(clf: Any, dtype: str = "float32", seed: int = 0) -> MLPClassifier:
+    """Our :class:`MLPClassifier` holding a fitted scikit-learn ``MLPClassifier``'s weights and classes."""
+    sizes = [int(clf.coefs_[0].shape[0])] + [int(c.shape[1]) for c in clf.coefs_]
+    model = MLPClassifier(sizes, activation=OUR_ACTIVATION[clf.activation], dtype=dtype, seed=seed)
+    copy_weights(clf, model)
+    return model
+
+
+def copy_weights(clf: Any, model: MLPClassifier) -> None:
+    """Copy ``clf.coefs_`` / ``clf.intercepts_`` into ``model``'s Linear layers (in place) and set ``classes_``.
+
+    scikit-learn's ``coefs_[i]`` has shape (fan_in, fan_out), as our ``W``; ``intercepts_[i]`` is our ``b``.
+    """
+    linears = [layer for layer in model.net.layers if isinstance(layer, Linear)]
+    if len(linears) != len(clf.coefs_):
+        raise ValueError(f"scikit-learn model has {len(clf.coefs_)} weight matrices, ours {len(linears)} Linear layers")
+    for i, (layer, W, b) in enumerate(zip(linears, clf.coefs_, clf.intercepts_, strict=True)):
+        if layer.params["W"].shape != W.shape or layer.params["b"].shape != b.shape:
+            raise ValueError(
+                f"layer {i}: scikit-learn W {W.shape}, b {b.shape}; ours W {layer.params['W'].shape}, "
+                f"b {layer.params['b'].shape}"
+            )
+        layer.params["W"][...] = W
+        layer.params["b"][...] = b
+    model.classes_ = np.asarray(clf.classes_)
+
+
+def fit_sklearn(
+    params: dict[str, Any],
+    seed: int,
+    X: np.ndarray,
+    y: np.ndarray,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    where: str = "sklearn_mlp",
+) -> tuple[Any, MLPClassifier, History, dict[str, Any]]:
+    """Train scikit-learn's MLPClassifier epoch by epoch; return (estimator, our model with its weights, history,
+    settings). The history's epoch records have our keys: ``epoch``, ``updates``, ``loss`` (scikit-learn's mean
+    batch objective of the epoch), ``train_loss``/``train_acc``, ``val_loss``/``val_acc`` (computed by our engine)."""
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    kw = sklearn_settings(params, seed, len(X), where)
+    epochs = params.get("epochs", 10)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"{where}: epochs must be a positive integer, got {epochs!r}")
+    eval_every = int(params.get("eval_every", 1))
+    eval_train = bool(params.get("eval_train", True))
+    clf = SkMLPClassifier(**kw)
+    classes = np.unique(y)
+    n = len(X)
+    bs = min(int(kw["batch_size"]), n)
+    steps = math.ceil(n / bs)
+    hist = History(update_loss=np.zeros(0), batch_size=bs)
+    dtype = X.dtype.name if X.dtype in (np.float32, np.float64) else "float32"
+    model: MLPClassifier | None = None
+    fit_seconds = 0.0
+    t0 = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        t1 = time.perf_counter()
+        clf.partial_fit(X, y, classes=classes)
+        fit_seconds += time.perf_counter() - t1
+        record: dict[str, float] = {"epoch": epoch, "updates": epoch * steps, "loss": float(clf.loss_)}
+        if model is None:
+            model = scratchnet_model(clf, dtype=dtype, seed=seed)
+        else:
+            copy_weights(clf, model)
+        if epoch % eval_every == 0 or epoch == epochs:
+            if eval_train:
+                record.update({f"train_{k}": v for k, v in model.evaluate(X, y).items()})
+            if validation_data is not None:
+                record.update({f"val_{k}": v for k, v in model.evaluate(*validation_data).items()})
+        hist.epochs.append(record)
+        if not math.isfinite(record["loss"]):
+            raise FloatingPointError(f"{where}: scikit-learn's loss became {record['loss']} at epoch {epoch}")
+    hist.seconds = time.perf_counter() - t0
+    hist.n_epochs, hist.n_updates = epochs, epochs * steps
+    assert model is not None
+    settings = {k: v for k, v in clf.get_params().items() if k != "random_state"}
+    settings.update(random_state=f"np.random.RandomState({seed})", epochs=epochs, fit_seconds=fit_seconds)
+    return clf, model, hist, settings
+
+
+def agreement(clf: Any, model: MLPClassifier, X: np.ndarray) -> dict[str, float]:
+    """How closely our model with the copied weights reproduces scikit-learn: share of equal predictions and the
+    largest absolute difference of predicted probabilities."""
+    p_sk = clf.predict_proba(X)
+    p_ours = model.predict_proba(X)
+    return {
+        "pred_agreement": float(np.mean(clf.predict(X) == model.predict(X))),
+        "max_abs_proba_diff": float(np.max(np.abs(p_sk.astype(np.float64) - p_ours.astype(np.float64)))),
+        "n": int(len(X)),
+    }
+
+
+def train_sklearn_run(
+    exp: Experiment, variant: str, seed: int, data_npz: str | Path, model_out: str | Path, history_out: str | Path
+) -> History:
+    """The ``sklearn`` trainer's version of :func:`~scratchnet.pipeline.run_steps.train_run`."""
+    import sklearn
+
+    if exp.model != "sklearn_mlp":
+        raise ValueError(f"experiment {exp.name}: trainer 'sklearn' needs model 'sklearn_mlp', got {exp.model!r}")
+    params = exp.run_params(variant)
+    where = f"experiments.{exp.name} (variant {variant})"
+    data = read_npz(data_npz)
+    monitor = params.get("monitor", "val")
+    if monitor not in ("val", "test"):
+        raise ValueError(f"{where}: monitor must be 'val' or 'test', got {monitor!r}")
+    has_monitor = len(data.get(f"y_{monitor}", [])) > 0
+    val = (data[f"X_{monitor}"], data[f"y_{monitor}"]) if has_monitor else None
+    log.info("%s/%s seed %d: scikit-learn %s MLPClassifier, %s", exp.name, variant, seed, sklearn.__version__, params)
+    clf, model, hist, settings = fit_sklearn(params, seed, data["X_train"], data["y_train"], val, where)
+    if monitor != "val":
+        hist.epochs = [{k.replace("val_", f"{monitor}_", 1): v for k, v in e.items()} for e in hist.epochs]
+    check = agreement(clf, model, val[0] if val is not None else data["X_train"])
+    log.info(
+        "trained %d epochs in %.2f s (scikit-learn's partial_fit: %.2f s); our model with its weights: %s",
+        hist.n_epochs,
+        hist.seconds,
+        settings["fit_seconds"],
+        check,
+    )
+    if check["pred_agreement"] < 0.999:
+        raise RuntimeError(f"{where}: our model with scikit-learn's weights disagrees with it: {check}")
+    save_model(
+        model,
+        model_out,
+        metadata={
+            "experiment": exp.name,
+            "variant": variant,
+            "seed": seed,
+            "train": settings,
+            "params": params,
+            "reference": {"library": "scikit-learn", "version": sklearn.__version__, "check": check},
+        },
+    )
+    write_json(history_out, hist.to_dict())
+    return hist
