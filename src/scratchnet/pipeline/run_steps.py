@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn import metrics as skm
 
 from ..models import Model, build_model
 from ..persist import load_model, save_model
@@ -83,6 +82,8 @@ def train_run(
 
 def part_metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, loss, confusion matrix, and scikit-learn's classification report for one part."""
+    from sklearn import metrics as skm  # imported here: train jobs don't need it (about 1 s per job)
+
     if len(y) == 0:
         return {"n": 0}
     ev = model.evaluate(X, y)
