@@ -5,6 +5,10 @@
 - ``adam``: ``t += 1; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
   p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`` (Kingma & Ba, 2015; t starts at 0 and is
   incremented before the bias correction)
+
+Updates are elementwise, in the parameters' dtype (float32 stays float32), through scratch buffers that are reused
+(no allocation per step). Models keep their parameters in one flat buffer (``Sequential.flatten``); the optimisers
+detect that layout and update everything with a handful of whole-buffer operations.
 """
 
 from __future__ import annotations
