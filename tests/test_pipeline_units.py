@@ -17,32 +17,12 @@ from scratchnet.report.build import Page, ReportInputs, audit_claim, lookup, md_
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def merged_config(reduced: bool = False) -> dict:
-    """The configuration as the Snakefile merges it (dicts merge, lists are replaced)."""
-
-    def update(a: dict, b: dict) -> None:
-        for k, v in b.items():
-            if isinstance(v, dict) and isinstance(a.get(k), dict):
-                update(a[k], v)
-            else:
-                a[k] = v
-
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    for f in sorted((ROOT / "config" / "seeds").glob("*.yaml")):
-        update(cfg, yaml.safe_load(f.read_text()))
-    if reduced:
-        update(cfg, yaml.safe_load((ROOT / "config" / "ci.yaml").read_text()))
-        for f in sorted((ROOT / "config" / "reduced").glob("*.yaml")):
-            update(cfg, yaml.safe_load(f.read_text()))
-    return cfg
-
-
 def schema() -> dict:
     return yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
 
 
 @pytest.mark.parametrize("reduced", [False, True])
-def test_shipped_configs_validate_and_expand(reduced: bool) -> None:
+def test_shipped_configs_validate_and_expand(reduced: bool, merged_config) -> None:
     cfg = merged_config(reduced)
     jsonschema.validate(cfg, schema())
     experiments = load_experiments(cfg)
@@ -52,14 +32,14 @@ def test_shipped_configs_validate_and_expand(reduced: bool) -> None:
         assert exp.runs()
 
 
-def test_schema_names_an_unknown_key() -> None:
+def test_schema_names_an_unknown_key(merged_config) -> None:
     cfg = merged_config()
     cfg["splits"]["blobs600"]["fractionz"] = {"train": 1.0}
     with pytest.raises(jsonschema.ValidationError, match="fractionz"):
         jsonschema.validate(cfg, schema())
 
 
-def test_schema_rejects_a_bad_value() -> None:
+def test_schema_rejects_a_bad_value(merged_config) -> None:
     cfg = merged_config()
     cfg["datasets"]["blobs600"]["source"] = "kaggle"
     with pytest.raises(jsonschema.ValidationError, match="kaggle"):
@@ -190,7 +170,7 @@ def test_md_table_escapes_pipes() -> None:
     assert t.splitlines()[2] == "| x\\|y | 1 |"
 
 
-def test_claims_files_refer_to_declared_experiments() -> None:
+def test_claims_files_refer_to_declared_experiments(merged_config) -> None:
     cfg = merged_config()
     experiments = load_experiments(cfg)
     for rid, spec in cfg["reports"].items():

@@ -143,27 +143,9 @@ def test_train_run_dispatches_to_sklearn_and_evaluate_works(tmp_path: Path) -> N
 # --- configuration and claims -----------------------------------------------------------------------------------
 
 
-def _merged(reduced: bool) -> dict:
-    def update(a: dict, b: dict) -> None:
-        for k, v in b.items():
-            if isinstance(v, dict) and isinstance(a.get(k), dict):
-                update(a[k], v)
-            else:
-                a[k] = v
-
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    for f in sorted((ROOT / "config" / "seeds").glob("*.yaml")):
-        update(cfg, yaml.safe_load(f.read_text()))
-    if reduced:
-        update(cfg, yaml.safe_load((ROOT / "config" / "ci.yaml").read_text()))
-        for f in sorted((ROOT / "config" / "reduced").glob("*.yaml")):
-            update(cfg, yaml.safe_load(f.read_text()))
-    return cfg
-
-
 @pytest.mark.parametrize("reduced", [False, True])
-def test_seed004_config_is_valid_and_figures_name_existing_variants(reduced: bool) -> None:
-    cfg = _merged(reduced)
+def test_seed004_config_is_valid_and_figures_name_existing_variants(reduced: bool, merged_config) -> None:
+    cfg = merged_config(reduced)
     jsonschema.validate(cfg, yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()))
     exps = load_experiments(cfg)
     for name, fig in cfg["reports"]["004"]["figures"].items():
@@ -178,8 +160,8 @@ def test_seed004_config_is_valid_and_figures_name_existing_variants(reduced: boo
         assert cfg["splits"]["s004_mnist"]["n_val"] == 10000
 
 
-def test_claims_point_at_existing_experiments_variants_and_metrics() -> None:
-    cfg = _merged(False)
+def test_claims_point_at_existing_experiments_variants_and_metrics(merged_config) -> None:
+    cfg = merged_config(False)
     exps = load_experiments(cfg)
     claims = yaml.safe_load((ROOT / "config" / "claims" / "004.yaml").read_text())
     assert len({c["id"] for c in claims}) == len(claims)

@@ -348,16 +348,7 @@ class _Fetch:
         elif rf.url is not None:
             try:
                 log.info("%s: downloading %s", self.dataset, rf.url)
-                path = Path(
-                    pooch.retrieve(
-                        rf.url,
-                        known_hash=rf.known_hash,
-                        fname=rf.name,
-                        path=self.dest,
-                        progressbar=False,
-                        downloader=_downloader(),
-                    )
-                )
+                path = self._retrieve(rf)
                 verify(path, rf.known_hash)
                 return path, looked
             except Exception as exc:  # network, HTTP, hash mismatch: all reported, none fatal here
@@ -371,22 +362,26 @@ class _Fetch:
                 return _extract_member(zip_path, archive.member_prefix + rf.name, target, rf.known_hash), looked
         return None, looked
 
+    def _retrieve(self, rf: RawFile) -> Path:
+        """Download ``rf`` with pooch (temporary file, hash checked before it is moved into place)."""
+        return Path(
+            pooch.retrieve(
+                rf.url,
+                known_hash=rf.known_hash,
+                fname=rf.name,
+                path=self.dest,
+                progressbar=False,
+                downloader=_downloader(),
+            )
+        )
+
     def _download_archive(self) -> tuple[Path | None, str]:
         assert self.archive is not None
         if self.archive_download is None:
             az = self.archive.file
             try:
                 log.info("%s: downloading %s", self.dataset, az.url)
-                path = Path(
-                    pooch.retrieve(
-                        az.url,
-                        known_hash=az.known_hash,
-                        fname=az.name,
-                        path=self.dest,
-                        progressbar=False,
-                        downloader=_downloader(),
-                    )
-                )
+                path = self._retrieve(az)
                 self.verified_archives[path] = None  # pooch verified the hash before moving it into place
                 self.archive_download = (path, "")
             except Exception as exc:

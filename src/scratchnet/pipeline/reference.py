@@ -38,9 +38,9 @@ import numpy as np
 
 from ..layers import Linear
 from ..models import MLPClassifier
-from ..persist import save_model
 from ..train import History
-from .io import read_npz, write_json
+from .io import read_npz
+from .run_steps import monitored, save_run
 from .spec import Experiment
 
 log = logging.getLogger(__name__)
@@ -221,15 +221,9 @@ def train_sklearn_run(
     params = exp.run_params(variant)
     where = f"experiments.{exp.name} (variant {variant})"
     data = read_npz(data_npz)
-    monitor = params.get("monitor", "val")
-    if monitor not in ("val", "test"):
-        raise ValueError(f"{where}: monitor must be 'val' or 'test', got {monitor!r}")
-    has_monitor = len(data.get(f"y_{monitor}", [])) > 0
-    val = (data[f"X_{monitor}"], data[f"y_{monitor}"]) if has_monitor else None
+    monitor, val = monitored(exp, variant, data)
     log.info("%s/%s seed %d: scikit-learn %s MLPClassifier, %s", exp.name, variant, seed, sklearn.__version__, params)
     clf, model, hist, settings = fit_sklearn(params, seed, data["X_train"], data["y_train"], val, where)
-    if monitor != "val":
-        hist.epochs = [{k.replace("val_", f"{monitor}_", 1): v for k, v in e.items()} for e in hist.epochs]
     check = agreement(clf, model, val[0] if val is not None else data["X_train"])
     log.info(
         "trained %d epochs in %.2f s (scikit-learn's partial_fit: %.2f s); our model with its weights: %s",
@@ -240,17 +234,16 @@ def train_sklearn_run(
     )
     if check["pred_agreement"] < 0.999:
         raise RuntimeError(f"{where}: our model with scikit-learn's weights disagrees with it: {check}")
-    save_model(
+    save_run(
         model,
+        hist,
+        exp,
+        variant,
+        seed,
+        settings,
         model_out,
-        metadata={
-            "experiment": exp.name,
-            "variant": variant,
-            "seed": seed,
-            "train": settings,
-            "params": params,
-            "reference": {"library": "scikit-learn", "version": sklearn.__version__, "check": check},
-        },
+        history_out,
+        monitor,
+        reference={"library": "scikit-learn", "version": sklearn.__version__, "check": check},
     )
-    write_json(history_out, hist.to_dict())
     return hist

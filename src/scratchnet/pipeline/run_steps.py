@@ -33,6 +33,43 @@ def build_run(exp: Experiment, variant: str, seed: int, data: dict[str, np.ndarr
     return model, config
 
 
+def monitored(exp: Experiment, variant: str, data: dict[str, np.ndarray]):
+    """The part evaluated every epoch: ``(name, (X, y) or None)`` — the validation set, or (seed 001, which has
+    none) the test set, as the run's ``monitor`` parameter says."""
+    monitor = exp.run_params(variant).get("monitor", "val")
+    if monitor not in ("val", "test"):
+        raise ValueError(f"experiment {exp.name}: monitor must be 'val' or 'test', got {monitor!r}")
+    has = len(data.get(f"y_{monitor}", [])) > 0
+    return monitor, ((data[f"X_{monitor}"], data[f"y_{monitor}"]) if has else None)
+
+
+def save_run(
+    model: Model,
+    hist: History,
+    exp: Experiment,
+    variant: str,
+    seed: int,
+    train_settings: dict[str, Any],
+    model_out: str | Path,
+    history_out: str | Path,
+    monitor: str = "val",
+    **metadata: Any,
+) -> None:
+    """Write the trained model and its history (history keys named after the monitored part)."""
+    if monitor != "val":
+        hist.epochs = [{k.replace("val_", f"{monitor}_", 1): v for k, v in e.items()} for e in hist.epochs]
+    meta = {
+        "experiment": exp.name,
+        "variant": variant,
+        "seed": seed,
+        "train": train_settings,
+        "params": exp.run_params(variant),
+        **metadata,
+    }
+    save_model(model, model_out, metadata=meta)
+    write_json(history_out, hist.to_dict())
+
+
 def train_run(
     exp: Experiment, variant: str, seed: int, data_npz: str | Path, model_out: str | Path, history_out: str | Path
 ) -> History:
@@ -42,22 +79,11 @@ def train_run(
         return train_sklearn_run(exp, variant, seed, data_npz, model_out, history_out)
     data = read_npz(data_npz)
     model, config = build_run(exp, variant, seed, data)
-    # the part monitored every epoch: the validation set, or (seed 001, which has none) the test set
-    monitor = exp.run_params(variant).get("monitor", "val")
-    if monitor not in ("val", "test"):
-        raise ValueError(f"experiment {exp.name}: monitor must be 'val' or 'test', got {monitor!r}")
-    has_monitor = len(data.get(f"y_{monitor}", [])) > 0
+    monitor, val = monitored(exp, variant, data)
     log.info("%s/%s seed %d: %r, %s", exp.name, variant, seed, model, config)
     t0 = time.perf_counter()
-    model.fit(
-        data["X_train"],
-        data["y_train"],
-        validation_data=(data[f"X_{monitor}"], data[f"y_{monitor}"]) if has_monitor else None,
-        config=config,
-    )
+    model.fit(data["X_train"], data["y_train"], validation_data=val, config=config)
     hist = model.history_
-    if monitor != "val":
-        hist.epochs = [{k.replace("val_", f"{monitor}_", 1): v for k, v in e.items()} for e in hist.epochs]
     log.info(
         "trained %d updates / %d epochs in %.2f s (stopped: %s)",
         hist.n_updates,
@@ -65,18 +91,7 @@ def train_run(
         time.perf_counter() - t0,
         hist.stopped,
     )
-    save_model(
-        model,
-        model_out,
-        metadata={
-            "experiment": exp.name,
-            "variant": variant,
-            "seed": seed,
-            "train": config.to_dict(),
-            "params": exp.run_params(variant),
-        },
-    )
-    write_json(history_out, hist.to_dict())
+    save_run(model, hist, exp, variant, seed, config.to_dict(), model_out, history_out, monitor)
     return hist
 
 
