@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [str(SNAKEMAKE), "--cores", "2", "--configfile", "config/ci.yaml", *args]
+    # targets and flags first: --configfile takes several values and would swallow a target after it
+    cmd = [str(SNAKEMAKE), *args, "--cores", "2", "--configfile", "config/ci.yaml"]
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=1800)
     if check and proc.returncode != 0:
         raise AssertionError(
