@@ -131,37 +131,18 @@ def test_claim_verdicts(summary: dict, tmp_path: Path) -> None:
         ReportInputs(report="0", spec={}, experiments={}, not_run={"x": "file y missing:\nmore"}), tmp_path / "p.md"
     )
     page._summaries["e"] = summary
-    near = audit_claim(
-        {
-            "id": "a",
-            "claim": "c",
-            "seed": 0.88,
-            "tolerance": 0.03,
-            "ours": {"experiment": "e", "variant": "lr0.3", "metric": "test_acc"},
-        },
-        page,
-    )
-    assert near["verdict"] == "reproduced"
-    far = audit_claim(
-        {
-            "id": "b",
-            "claim": "c",
-            "seed": 0.5,
-            "tolerance": 0.03,
-            "ours": {"experiment": "e", "variant": "lr0.3", "metric": "test_acc"},
-        },
-        page,
-    )
+
+    def audit(seed, metric="test_acc", experiment="e", variant=None, tolerance=0.03):
+        ours = {"experiment": experiment, "metric": metric, **({"variant": variant} if variant else {})}
+        return audit_claim({"id": "i", "claim": "c", "seed": seed, "tolerance": tolerance, "ours": ours}, page)
+
+    assert audit(0.88, variant="lr0.3")["verdict"] == "reproduced"
+    far = audit(0.5, variant="lr0.3")
     assert far["verdict"] == "differs" and far["ours_text"].startswith("0.900")
-    sel = audit_claim(
-        {"id": "c", "claim": "c", "seed": 0.2, "ours": {"experiment": "e", "metric": "selected.lr"}}, page
-    )
-    assert sel["verdict"] == "reproduced"
-    missing = audit_claim({"id": "d", "claim": "c", "seed": 1, "ours": {"experiment": "x", "metric": "test_acc"}}, page)
+    assert audit(0.2, metric="selected.lr", tolerance=0)["verdict"] == "reproduced"
+    missing = audit(1, experiment="x")
     assert missing["verdict"] == "not run" and "file y missing" in missing["note"]
-    absent = audit_claim(
-        {"id": "e", "claim": "c", "seed": 1, "ours": {"experiment": "e", "variant": "lr9", "metric": "test_acc"}}, page
-    )
+    absent = audit(1, variant="lr9")
     assert absent["verdict"] == "not run" and "lr9" in absent["note"]
 
 
