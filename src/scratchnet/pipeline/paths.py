@@ -1,28 +1,74 @@
-"""Where every pipeline output lives: one home for path conventions, used by the Snakemake rules and the steps."""
+"""Where every pipeline output lives: one home for path conventions, used by the Snakemake rules and the steps.
+
+Templates start with a root placeholder (``{results}``, ``{reports}``, ``{logs}``, ``{benchmarks}``) that a
+:class:`Layout` fills: ``results/`` etc. for the full configuration, ``results/<tag>/`` etc. for a configuration with
+a ``tag`` (the reduced one has ``tag: reduced``), so both can live in one clone. Raw files are shared by every layout
+(``resources/raw/<source>/``); each layout records its own fetch status.
+"""
 
 from __future__ import annotations
 
-RAW = "resources/raw/{source}/status.json"
-DATASET = "results/data/{dataset}.npz"
-SPLIT = "results/splits/{split}/indices.npz"
-SPLIT_DATA = "results/splits/{split}/data.npz"
-RUN = "results/runs/{experiment}/{variant}/seed{seed}"
+from dataclasses import dataclass
+from typing import Any
+
+RAW_DIR = "resources/raw/{source}"
+RAW = "{results}/raw/{source}/status.json"
+DATASET = "{results}/data/{dataset}.npz"
+SPLIT = "{results}/splits/{split}/indices.npz"
+SPLIT_DATA = "{results}/splits/{split}/data.npz"
+RUN = "{results}/runs/{experiment}/{variant}/seed{seed}"
 MODEL = RUN + "/model.npz"
 MODEL_META = RUN + "/model.json"
 HISTORY = RUN + "/history.json"
 METRICS = RUN + "/metrics.json"
 PREDICTIONS = RUN + "/predictions.npz"
-TABLE = "results/tables/{experiment}.csv"
-SUMMARY = "results/tables/{experiment}.json"
-FIGURE = "results/figures/{report}/{figure}.png"
-REPORT_MD = "reports/{report}.md"
-REPORT_HTML = "reports/{report}.html"
-INDEX_MD = "reports/index.md"
-INDEX_HTML = "reports/index.html"
-LOG = "logs/{step}/{name}.log"
-BENCHMARK_TRAIN = "benchmarks/train/{experiment}/{variant}/seed{seed}.tsv"
-BENCHMARK_EVAL = "benchmarks/evaluate/{experiment}/{variant}/seed{seed}.tsv"
+TABLE = "{results}/tables/{experiment}.csv"
+SUMMARY = "{results}/tables/{experiment}.json"
+ANALYSIS_JSON = "{results}/analyses/{analysis}/result.json"
+ANALYSIS_NPZ = "{results}/analyses/{analysis}/arrays.npz"
+FIGURE = "{results}/figures/{report}/{figure}.png"
+REPORT_MD = "{reports}/{report}.md"
+REPORT_HTML = "{reports}/{report}.html"
+INDEX_MD = "{reports}/index.md"
+INDEX_HTML = "{reports}/index.html"
+BENCHMARK_TRAIN = "{benchmarks}/train/{experiment}/{variant}/seed{seed}.tsv"
+BENCHMARK_EVAL = "{benchmarks}/evaluate/{experiment}/{variant}/seed{seed}.tsv"
+BENCHMARK_ANALYSIS = "{benchmarks}/analysis/{analysis}.tsv"
+
+ROOTS = ("results", "reports", "logs", "benchmarks")
 
 
-def run_path(template: str, experiment: str, variant: str, seed: int) -> str:
-    return template.format(experiment=experiment, variant=variant, seed=seed)
+@dataclass(frozen=True)
+class Layout:
+    """The output roots of one configuration."""
+
+    results: str = "results"
+    reports: str = "reports"
+    logs: str = "logs"
+    benchmarks: str = "benchmarks"
+
+    @classmethod
+    def from_tag(cls, tag: str | None) -> Layout:
+        return cls(*(f"{root}/{tag}" if tag else root for root in ROOTS))
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layout:
+        return cls.from_tag(config.get("tag"))
+
+    def __call__(self, template: str, **wildcards: Any) -> str:
+        """``template`` with its root filled in, and the given wildcards (the others stay ``{name}``)."""
+        out = template
+        for root in ROOTS:
+            out = out.replace("{" + root + "}", getattr(self, root))
+        for k, v in wildcards.items():
+            out = out.replace("{" + k + "}", str(v))
+        return out
+
+    def run(self, template: str, experiment: str, variant: str, seed: int) -> str:
+        return self(template, experiment=experiment, variant=variant, seed=seed)
+
+    def log(self, step: str, name: str) -> str:
+        return f"{self.logs}/{step}/{name}.log"
+
+    def to_dict(self) -> dict[str, str]:
+        return {root: getattr(self, root) for root in ROOTS}

@@ -1,44 +1,50 @@
-"""Run steps: train one (experiment, variant, seed) and evaluate it."""
+"""Run steps: train and evaluate one run (experiment, variant, seed) through its registered run kind, and the
+helpers run kinds share (the monitored part, saving, per-part metrics)."""
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..models import Model, build_model
+from ..models import Model
 from ..persist import load_model, save_model
-from ..train import History, TrainConfig
+from ..train import History
 from .io import read_json, read_npz, write_json, write_npz
-from .spec import Experiment, resolve
+from .params import Param
+from .registry import RunSpec, get_run_kind
 
 log = logging.getLogger(__name__)
 
 PARTS = ("train", "val", "test")
 
-
-def build_run(exp: Experiment, variant: str, seed: int, data: dict[str, np.ndarray]):
-    """The model and training configuration of one run; the run seed drives initialisation and shuffling."""
-    params = exp.run_params(variant)
-    X = data["X_train"]
-    n_classes = len(np.unique(np.concatenate([data[f"y_{p}"] for p in PARTS if f"y_{p}" in data])))
-    model_kw, train_kw = resolve(params, X.shape[1], n_classes)
-    if "layer_sizes" not in model_kw and exp.model in ("logistic_regression", "perceptron"):
-        model_kw["n_features"] = X.shape[1]
-    model = build_model(exp.model, **model_kw, seed=seed)
-    config = TrainConfig.from_dict({**train_kw, "seed": seed})
-    return model, config
+# Keys every run kind accepts: where its data comes from and which part is watched during training.
+RUN_PARAMS: dict[str, Param] = {
+    "split": Param("str", "the data split (a key of `splits`)"),
+    "monitor": Param("name", "part evaluated every epoch", choices=("val", "test")),
+}
 
 
-def monitored(exp: Experiment, variant: str, data: dict[str, np.ndarray]):
+def train_run(run: dict[str, Any], data_npz: str, model_out: str, history_out: str) -> Any:
+    """Train one run with its run kind (``run``: :meth:`RunSpec.to_dict`, as the rule passes it)."""
+    spec = RunSpec.from_dict(run)
+    return get_run_kind(spec.kind).train(spec, data_npz, model_out, history_out)
+
+
+def evaluate_run(
+    run: dict[str, Any], model: str, history: str, data_npz: str, metrics_out: str, predictions_out: str
+) -> Any:
+    """Evaluate one trained run with its run kind's evaluation."""
+    spec = RunSpec.from_dict(run)
+    return get_run_kind(spec.kind).evaluate(spec, model, history, data_npz, metrics_out, predictions_out)
+
+
+def monitored(run: RunSpec, data: dict[str, np.ndarray]) -> tuple[str, tuple[np.ndarray, np.ndarray] | None]:
     """The part evaluated every epoch: ``(name, (X, y) or None)`` — the validation set, or (seed 001, which has
     none) the test set, as the run's ``monitor`` parameter says."""
-    monitor = exp.run_params(variant).get("monitor", "val")
-    if monitor not in ("val", "test"):
-        raise ValueError(f"experiment {exp.name}: monitor must be 'val' or 'test', got {monitor!r}")
+    monitor = run.params.get("monitor", "val")
     has = len(data.get(f"y_{monitor}", [])) > 0
     return monitor, ((data[f"X_{monitor}"], data[f"y_{monitor}"]) if has else None)
 
@@ -46,9 +52,7 @@ def monitored(exp: Experiment, variant: str, data: dict[str, np.ndarray]):
 def save_run(
     model: Model,
     hist: History,
-    exp: Experiment,
-    variant: str,
-    seed: int,
+    run: RunSpec,
     train_settings: dict[str, Any],
     model_out: str | Path,
     history_out: str | Path,
@@ -59,49 +63,28 @@ def save_run(
     if monitor != "val":
         hist.epochs = [{k.replace("val_", f"{monitor}_", 1): v for k, v in e.items()} for e in hist.epochs]
     meta = {
-        "experiment": exp.name,
-        "variant": variant,
-        "seed": seed,
+        "experiment": run.experiment,
+        "variant": run.variant,
+        "seed": run.seed,
+        "kind": run.kind,
         "train": train_settings,
-        "params": exp.run_params(variant),
+        "params": run.params,
         **metadata,
     }
     save_model(model, model_out, metadata=meta)
     write_json(history_out, hist.to_dict())
 
 
-def train_run(
-    exp: Experiment, variant: str, seed: int, data_npz: str | Path, model_out: str | Path, history_out: str | Path
-) -> History:
-    if exp.trainer == "sklearn" or exp.model == "sklearn_mlp":  # the scikit-learn reference, saved in our format
-        from .reference import train_sklearn_run
-
-        return train_sklearn_run(exp, variant, seed, data_npz, model_out, history_out)
-    data = read_npz(data_npz)
-    model, config = build_run(exp, variant, seed, data)
-    monitor, val = monitored(exp, variant, data)
-    log.info("%s/%s seed %d: %r, %s", exp.name, variant, seed, model, config)
-    t0 = time.perf_counter()
-    model.fit(data["X_train"], data["y_train"], validation_data=val, config=config)
-    hist = model.history_
-    log.info(
-        "trained %d updates / %d epochs in %.2f s (stopped: %s)",
-        hist.n_updates,
-        hist.n_epochs,
-        time.perf_counter() - t0,
-        hist.stopped,
-    )
-    save_run(model, hist, exp, variant, seed, config.to_dict(), model_out, history_out, monitor)
-    return hist
-
-
 def part_metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Accuracy, loss, confusion matrix, and scikit-learn's classification report for one part."""
+    """Accuracy, loss, confusion matrix and scikit-learn's classification report for one part (classifiers), or
+    the loss alone (regressors and autoencoders)."""
     from sklearn import metrics as skm  # imported here: train jobs don't need it (about 1 s per job)
 
     if len(y) == 0:
         return {"n": 0}
     ev = model.evaluate(X, y)
+    if getattr(model, "classes_", None) is None:
+        return {"n": int(len(y)), "loss": float(ev["loss"])}
     pred = model.predict(X)
     labels = np.asarray(model.classes_)
     out: dict[str, Any] = {
@@ -118,13 +101,10 @@ def part_metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def evaluate_run(
-    model_path: str | Path,
-    history_path: str | Path,
-    data_npz: str | Path,
-    metrics_out: str | Path,
-    predictions_out: str | Path,
+def evaluate_model(
+    run: RunSpec, model_path: str, history_path: str, data_npz: str, metrics_out: str, predictions_out: str
 ) -> dict[str, Any]:
+    """The default evaluation: metrics of every part, predictions (and probabilities) saved, training summary."""
     model = load_model(model_path)
     data = read_npz(data_npz)
     hist = read_json(history_path)
@@ -137,7 +117,7 @@ def evaluate_run(
         result[part] = part_metrics(model, X, y)
         if len(y):
             preds[f"{part}_pred"] = model.predict(X)
-            if hasattr(model, "predict_proba") and not type(model).__name__ == "Perceptron":
+            if hasattr(model, "predict_proba") and type(model).__name__ != "Perceptron":
                 preds[f"{part}_proba"] = model.predict_proba(X)
     result["training"] = {
         k: hist.get(k)

@@ -1,22 +1,19 @@
 """Experiments as declared in configuration, expanded into runs (experiment, variant, seed).
 
-An experiment's ``params`` is one flat mapping: TrainConfig fields (``lr``, ``epochs``, ``batch_size``, ...) go to
-training, ``split`` names the data split, ``hidden`` / ``output`` are conveniences that build ``layer_sizes`` from
-the data, and everything else is a constructor argument of the model. ``variants`` (name → overrides) or ``grid``
-(key → list of values, expanded as a Cartesian product with names like ``hidden32_lr0.1``) produce the variants.
+An experiment's ``model`` names a registered run kind (:mod:`scratchnet.pipeline.registry`) and its ``params`` is one
+flat mapping that the run kind's parameter spec checks (``split`` names the data split). ``variants``
+(name → overrides) or ``grid`` (key → list of values, expanded as a Cartesian product with names like
+``hidden32_lr0.1``) produce the variants.
 This module knows nothing of Snakemake.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..train import TrainConfig
-
-TRAIN_KEYS = {f.name for f in fields(TrainConfig)}
-RUN_KEYS = {"split", "hidden", "output", "monitor"}
+from .registry import RunSpec
 
 
 def _fmt(value: Any) -> str:
@@ -43,8 +40,6 @@ class Experiment:
     seeds: tuple[int, ...]
     select_by: str = "val_acc"
     description: str = ""
-    trainer: str = "scratchnet"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def run_params(self, variant: str) -> dict[str, Any]:
         if variant not in self.variants:
@@ -63,6 +58,18 @@ class Experiment:
 
     def runs(self) -> list[tuple[str, int]]:
         return [(v, s) for v in self.variants for s in self.seeds]
+
+    def run_spec(self, variant: str, seed: int) -> RunSpec:
+        return RunSpec(self.name, variant, int(seed), self.model, self.run_params(variant))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["seeds"] = list(self.seeds)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Experiment:
+        return cls(**{**d, "seeds": tuple(d["seeds"]), "variants": {k: dict(v) for k, v in d["variants"].items()}})
 
 
 def expand_variants(spec: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
@@ -86,9 +93,8 @@ def expand_variants(spec: dict[str, Any], where: str) -> dict[str, dict[str, Any
 
 
 def load_experiments(config: dict[str, Any]) -> dict[str, Experiment]:
-    """Expand ``config['experiments']`` into :class:`Experiment` objects (validated references)."""
+    """Expand ``config['experiments']`` into :class:`Experiment` objects (checked by :mod:`.validate`)."""
     default_seeds = tuple(config.get("seeds", [0]))
-    splits = config.get("splits", {})
     out: dict[str, Experiment] = {}
     for name, spec in config.get("experiments", {}).items():
         where = f"experiments.{name}"
@@ -103,33 +109,7 @@ def load_experiments(config: dict[str, Any]) -> dict[str, Experiment]:
             seeds=tuple(spec.get("seeds", default_seeds)),
             select_by=spec.get("select_by", "val_acc"),
             description=spec.get("description", ""),
-            trainer=spec.get("trainer", "scratchnet"),
-            extra={k: v for k, v in spec.items() if k == "options"},
         )
-        for v in exp.variants:
-            split = exp.split_of(v)
-            if split not in splits:
-                raise ValueError(f"{where}: variant {v!r} uses split {split!r}, not declared under 'splits'")
         out[name] = exp
     return out
 
-
-def resolve(params: dict[str, Any], n_features: int, n_classes: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split flat run parameters into (model kwargs, train kwargs), building ``layer_sizes`` from ``hidden``.
-
-    ``output``: ``"sigmoid"`` (one output unit; the default for two classes) or ``"softmax"`` (one unit per class).
-    """
-    model_kw: dict[str, Any] = {}
-    train_kw: dict[str, Any] = {}
-    for k, v in params.items():
-        if k in TRAIN_KEYS:
-            train_kw[k] = v
-        elif k not in RUN_KEYS:
-            model_kw[k] = v
-    if "hidden" in params:
-        output = params.get("output", "sigmoid" if n_classes == 2 else "softmax")
-        if output not in ("sigmoid", "softmax", "identity"):
-            raise ValueError(f"output must be 'sigmoid', 'softmax' or 'identity', got {output!r}")
-        n_out = 1 if output == "sigmoid" else n_classes
-        model_kw["layer_sizes"] = [n_features, *list(params["hidden"] or []), n_out]
-    return model_kw, train_kw

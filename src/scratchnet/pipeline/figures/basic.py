@@ -1,75 +1,23 @@
-"""Figures, drawn from results only. A figure spec (config ``reports.<id>.figures.<name>``) has a ``kind`` and
-``runs``: references ``{experiment, variant: selected | all | <name>, seed}`` (default: the selected variant, the
-experiment's first seed) or ``{split}`` for data-only figures."""
+"""The basic figure kinds: training curves, decision regions, confusion matrices, probability histograms, ROC
+curves, image grids. Each is registered with its options (checked at DAG build)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.lines import Line2D
+from sklearn import metrics as skm
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from sklearn import metrics as skm  # noqa: E402
+from ..params import Param
+from ..registry import figure_kind
+from . import FigureContext, Run, image_grid
 
-from ..persist import load_model  # noqa: E402
-from ..train import History  # noqa: E402
-from . import paths  # noqa: E402
-from .io import read_json, read_npz  # noqa: E402
-from .spec import Experiment  # noqa: E402
-
-
-@dataclass
-class Run:
-    experiment: Experiment
-    variant: str
-    seed: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.experiment.name} / {self.variant}"
-
-    def file(self, template: str) -> str:
-        return paths.run_path(template, self.experiment.name, self.variant, self.seed)
-
-    def history(self) -> History:
-        return History.from_dict(read_json(self.file(paths.HISTORY)))
-
-    def model(self):
-        return load_model(self.file(paths.MODEL))
-
-    def predictions(self) -> dict[str, np.ndarray]:
-        return read_npz(self.file(paths.PREDICTIONS))
-
-    def data(self) -> dict[str, np.ndarray]:
-        return read_npz(paths.SPLIT_DATA.format(split=self.experiment.split_of(self.variant)))
-
-
-def resolve_runs(spec: dict[str, Any], experiments: dict[str, Experiment]) -> list[Run]:
-    runs = []
-    for ref in spec.get("runs", []):
-        if "experiment" not in ref:
-            continue
-        if ref["experiment"] not in experiments:
-            raise KeyError(f"figure refers to unknown experiment {ref['experiment']!r}")
-        exp = experiments[ref["experiment"]]
-        seed = int(ref.get("seed", exp.seeds[0]))
-        which = ref.get("variant", "selected")
-        if which == "selected":
-            summary = read_json(paths.SUMMARY.format(experiment=exp.name))
-            variants = [summary["selected"]]
-        elif which == "all":
-            variants = list(exp.variants)
-        else:
-            variants = [which]
-        runs += [Run(exp, v, seed) for v in variants]
-    return runs
-
+PARTS = ("train", "val", "test")
+PART = Param("name", "which part", choices=PARTS)
+WINDOW = Param("int", "running-cost window (updates)", min=1)
+CLASS_NAMES = Param("any", "display name per class label, in label order")
+LABELS = {"xlabel": Param("str", "x-axis label"), "ylabel": Param("str", "y-axis label")}
 
 def _one(runs: list[Run], kind: str) -> Run:
     if len(runs) != 1:
@@ -82,7 +30,9 @@ def _class_names(spec: dict[str, Any], labels: np.ndarray) -> list[str]:
     return [str(n) for n in names] if names and len(names) == len(labels) else [str(v) for v in labels]
 
 
-def fig_running_cost(spec, runs, ax):
+@figure_kind("running_cost", {"window": WINDOW})
+def fig_running_cost(ctx: FigureContext) -> None:
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     window = int(spec.get("window", 100))
     for r in runs:
         idx, rc = r.history().running_cost(window=window)
@@ -91,7 +41,9 @@ def fig_running_cost(spec, runs, ax):
     ax.legend(fontsize="small")
 
 
-def fig_stopping_signal(spec, runs, ax):
+@figure_kind("stopping_signal", {"window": WINDOW})
+def fig_stopping_signal(ctx: FigureContext) -> None:
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     window = int(spec.get("window", 100))
     for r in runs:
         idx, sig = r.history().stopping_signal(window=window)
@@ -103,7 +55,17 @@ def fig_stopping_signal(spec, runs, ax):
 LINESTYLES = ("-", "--", ":", "-.")
 
 
-def fig_epoch_curves(spec, runs, ax):
+@figure_kind("epoch_curves", {
+        "series": Param("strs", "history keys to plot", min_len=1),
+        "x": Param("str", "history key on the x axis (epoch, updates)"),
+        "compare_runs": Param("bool", "one colour per run, one line style per series"),
+        "logx": Param("bool", "log x axis"),
+        "logy": Param("bool", "log y axis"),
+        "legend_loc": Param("str", "matplotlib legend location of the runs"),
+        "series_legend_loc": Param("str", "matplotlib legend location of the series"),
+        **LABELS,
+    })
+def fig_epoch_curves(ctx: FigureContext) -> None:
     """History keys (``series``) against ``x`` (a history key: ``epoch``, the default, or ``updates``).
 
     Options: ``compare_runs: true`` gives each run one colour and each series one line style, with a legend of
@@ -111,6 +73,7 @@ def fig_epoch_curves(spec, runs, ax):
     x axis leaves out x = 0, e.g. the record before the first update). Epochs without an evaluation
     (``eval_every`` > 1) are skipped, so the lines stay connected.
     """
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     keys = spec.get("series", ["train_loss", "val_loss"])
     x_key = spec.get("x", "epoch")
     compare = bool(spec.get("compare_runs", False))
@@ -149,7 +112,9 @@ def fig_epoch_curves(spec, runs, ax):
         ax.legend(fontsize="small")
 
 
-def fig_scatter(spec, runs, ax):
+@figure_kind("scatter", {"parts": Param("strs", "parts drawn", choices=PARTS, min_len=1), **LABELS})
+def fig_scatter(ctx: FigureContext) -> None:
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     r = _one(runs, "scatter")
     model, data = r.model(), r.data()
     parts = spec.get("parts", ["test"])
@@ -198,7 +163,9 @@ def fig_scatter(spec, runs, ax):
     ax.legend(fontsize="x-small")
 
 
-def fig_confusion(spec, runs, ax):
+@figure_kind("confusion", {"part": PART, "class_names": CLASS_NAMES})
+def fig_confusion(ctx: FigureContext) -> None:
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     r = _one(runs, "confusion")
     part = spec.get("part", "test")
     y = r.data()[f"y_{part}"]
@@ -209,7 +176,9 @@ def fig_confusion(spec, runs, ax):
     ax.set_title(f"{r.label}, {part} (seed {r.seed})", fontsize="small")
 
 
-def fig_probability_histogram(spec, runs, ax):
+@figure_kind("probability_histogram", {"part": PART, "class_names": CLASS_NAMES})
+def fig_probability_histogram(ctx: FigureContext) -> None:
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     r = _one(runs, "probability_histogram")
     part = spec.get("part", "test")
     y = r.data()[f"y_{part}"]
@@ -221,7 +190,9 @@ def fig_probability_histogram(spec, runs, ax):
     ax.legend()
 
 
-def fig_roc(spec, runs, ax):
+@figure_kind("roc", {"part": PART})
+def fig_roc(ctx: FigureContext) -> None:
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     for r in runs:
         part = spec.get("part", "test")
         y = r.data()[f"y_{part}"]
@@ -233,23 +204,11 @@ def fig_roc(spec, runs, ax):
     ax.legend(fontsize="small")
 
 
-def _image_grid(fig, images: list[np.ndarray], titles: list[str], ncols: int = 8) -> None:
-    fig.clf()
-    n = max(1, len(images))
-    nrows = int(np.ceil(n / ncols))
-    fig.set_size_inches(1.3 * ncols, 1.5 * nrows + 0.4)
-    if not images:
-        fig.text(0.5, 0.5, "no images", ha="center")
-        return
-    for i, (img, title) in enumerate(zip(images, titles, strict=True)):
-        ax = fig.add_subplot(nrows, ncols, i + 1)
-        side = int(round(np.sqrt(img.size)))
-        ax.imshow(img.reshape(side, side), cmap="gray")
-        ax.set_title(title, fontsize=7)
-        ax.axis("off")
-
-
-def fig_misclassified(spec, runs, ax):
+@figure_kind(
+    "misclassified", {"part": PART, "max_images": Param("int", "images at most", min=1), "class_names": CLASS_NAMES}
+)
+def fig_misclassified(ctx: FigureContext) -> None:
+    spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     r = _one(runs, "misclassified")
     part = spec.get("part", "test")
     data = r.data()
@@ -258,12 +217,15 @@ def fig_misclassified(spec, runs, ax):
     wrong = np.flatnonzero(pred != y)[: int(spec.get("max_images", 32))]
     labels = np.unique(y)
     names = dict(zip(labels.tolist(), _class_names(spec, labels), strict=True))
-    _image_grid(ax.figure, [X[i] for i in wrong], [f"true {names[y[i]]} / pred {names[pred[i]]}" for i in wrong])
+    image_grid(ax.figure, [X[i] for i in wrong], [f"true {names[y[i]]} / pred {names[pred[i]]}" for i in wrong])
     ax.figure.suptitle(f"{len(np.flatnonzero(pred != y))} misclassified of {len(y)} ({r.label})", fontsize=9)
 
 
-def fig_examples(spec, runs, ax, split: str):
-    data = read_npz(paths.SPLIT_DATA.format(split=split))
+@figure_kind("examples", {"per_class": Param("int", "images per class", min=1), "class_names": CLASS_NAMES})
+def fig_examples(ctx: FigureContext) -> None:
+    spec, ax = ctx.spec, ctx.ax
+    split = next(ref["split"] for ref in spec["runs"] if "split" in ref)
+    data = ctx.split_data(split)
     X, y = data["X_train"], data["y_train"]
     per = int(spec.get("per_class", 8))
     labels = np.unique(y)
@@ -273,41 +235,6 @@ def fig_examples(spec, runs, ax, split: str):
         for i in np.flatnonzero(y == c)[:per]:
             images.append(X[i])
             titles.append(f"{names[c]} ({c})")
-    _image_grid(ax.figure, images, titles, ncols=per)
+    image_grid(ax.figure, images, titles, ncols=per)
 
 
-KINDS: dict[str, Callable[..., None]] = {
-    "running_cost": fig_running_cost,
-    "stopping_signal": fig_stopping_signal,
-    "epoch_curves": fig_epoch_curves,
-    "scatter": fig_scatter,
-    "confusion": fig_confusion,
-    "probability_histogram": fig_probability_histogram,
-    "roc": fig_roc,
-    "misclassified": fig_misclassified,
-    "examples": fig_examples,
-}
-
-
-def make_figure(
-    spec: dict[str, Any], experiments: dict[str, Experiment], config: dict[str, Any], out: str | Path
-) -> None:
-    kind = spec.get("kind")
-    if kind not in KINDS:
-        raise ValueError(f"unknown figure kind {kind!r}; known: {sorted(KINDS)}")
-    fig, ax = plt.subplots(figsize=tuple(spec.get("size", (7, 4.5))))
-    if kind == "examples":
-        split = next(ref["split"] for ref in spec["runs"] if "split" in ref)
-        fig_examples(spec, [], ax, split)
-    else:
-        runs = resolve_runs(spec, experiments)
-        KINDS[kind](spec, runs, ax)
-    if spec.get("title"):
-        fig.suptitle(spec["title"])
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    fig.savefig(tmp, dpi=int(spec.get("dpi", 110)))
-    plt.close(fig)
-    tmp.replace(out)

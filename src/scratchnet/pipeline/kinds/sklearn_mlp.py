@@ -1,6 +1,6 @@
 """Reference runs with scikit-learn's ``MLPClassifier``, stored in OUR model format (seed 004's "Package").
 
-An experiment with ``model: sklearn_mlp`` (``trainer: sklearn``) is trained by scikit-learn, one epoch per
+An experiment with ``model: sklearn_mlp`` is trained by scikit-learn, one epoch per
 ``partial_fit`` call, so a per-epoch history like ours can be recorded. After every evaluated epoch the estimator's
 ``coefs_`` / ``intercepts_`` are copied into a :class:`~scratchnet.models.MLPClassifier` of the same architecture and
 our engine computes the training and validation loss and accuracy (our definitions: mean cross-entropy without the
@@ -31,41 +31,40 @@ from __future__ import annotations
 import logging
 import math
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..layers import Linear
-from ..models import MLPClassifier
-from ..train import History
-from .io import read_npz
-from .run_steps import monitored, save_run
-from .spec import Experiment
+from ...layers import Linear
+from ...models import MLPClassifier
+from ...train import History
+from ..io import read_npz
+from ..params import Param
+from ..registry import RunSpec, run_kind
+from ..run_steps import RUN_PARAMS, evaluate_model, monitored, save_run
+from .engine import TRAIN_PARAMS
 
 log = logging.getLogger(__name__)
 
 SK_ACTIVATION = {"sigmoid": "logistic", "logistic": "logistic", "tanh": "tanh", "relu": "relu", "identity": "identity"}
 OUR_ACTIVATION = {"logistic": "sigmoid", "tanh": "tanh", "relu": "relu", "identity": "identity"}
-ALLOWED = {
-    "split",
-    "hidden",
-    "output",
-    "monitor",
-    "activation",
-    "optimizer",
-    "lr",
-    "momentum",
-    "beta1",
-    "beta2",
-    "eps",
-    "batch_size",
-    "epochs",
-    "shuffle",
-    "eval_every",
-    "eval_train",
-    "alpha",
+PARAMS: dict[str, Param] = {
+    **RUN_PARAMS,
+    **{k: TRAIN_PARAMS[k] for k in ("lr", "momentum", "beta1", "beta2", "eps", "batch_size", "epochs", "shuffle",
+                                    "eval_every", "eval_train")},  # fmt: skip
+    "optimizer": Param("name", "sgd (no momentum), momentum or adam", choices=("sgd", "momentum", "adam")),
+    "hidden": Param("ints", "hidden layer sizes", min=1),
+    "output": Param("name", "softmax (scikit-learn picks its own output unit)", choices=("softmax",)),
+    "activation": Param("name", "hidden activation (our names)", choices=SK_ACTIVATION),
+    "alpha": Param("float", "scikit-learn's L2 strength, alpha / (2 n_batch) sum ||W||^2", min=0),
 }
+ALLOWED = set(PARAMS)
+
+
+def _cross_checks(params: dict[str, Any]) -> list[str]:
+    if "epochs" in params and params["epochs"] is None:
+        return ["epochs: scikit-learn's reference needs a number of epochs, got null"]
+    return []
 
 
 def sklearn_settings(params: dict[str, Any], seed: int, n_samples: int, where: str = "sklearn_mlp") -> dict[str, Any]:
@@ -210,20 +209,15 @@ def agreement(clf: Any, model: MLPClassifier, X: np.ndarray) -> dict[str, float]
     }
 
 
-def train_sklearn_run(
-    exp: Experiment, variant: str, seed: int, data_npz: str | Path, model_out: str | Path, history_out: str | Path
-) -> History:
-    """The ``sklearn`` trainer's version of :func:`~scratchnet.pipeline.run_steps.train_run`."""
+@run_kind("sklearn_mlp", params=PARAMS, evaluate=evaluate_model, validate=_cross_checks)
+def train_sklearn_run(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
+    """scikit-learn's MLPClassifier, one ``partial_fit`` per epoch, saved in our model format."""
     import sklearn
 
-    if exp.model != "sklearn_mlp":
-        raise ValueError(f"experiment {exp.name}: trainer 'sklearn' needs model 'sklearn_mlp', got {exp.model!r}")
-    params = exp.run_params(variant)
-    where = f"experiments.{exp.name} (variant {variant})"
     data = read_npz(data_npz)
-    monitor, val = monitored(exp, variant, data)
-    log.info("%s/%s seed %d: scikit-learn %s MLPClassifier, %s", exp.name, variant, seed, sklearn.__version__, params)
-    clf, model, hist, settings = fit_sklearn(params, seed, data["X_train"], data["y_train"], val, where)
+    monitor, val = monitored(run, data)
+    log.info("%s: scikit-learn %s MLPClassifier, %s", run.where, sklearn.__version__, run.params)
+    clf, model, hist, settings = fit_sklearn(run.params, run.seed, data["X_train"], data["y_train"], val, run.where)
     check = agreement(clf, model, val[0] if val is not None else data["X_train"])
     log.info(
         "trained %d epochs in %.2f s (scikit-learn's partial_fit: %.2f s); our model with its weights: %s",
@@ -233,13 +227,11 @@ def train_sklearn_run(
         check,
     )
     if check["pred_agreement"] < 0.999:
-        raise RuntimeError(f"{where}: our model with scikit-learn's weights disagrees with it: {check}")
+        raise RuntimeError(f"{run.where}: our model with scikit-learn's weights disagrees with it: {check}")
     save_run(
         model,
         hist,
-        exp,
-        variant,
-        seed,
+        run,
         settings,
         model_out,
         history_out,

@@ -1,0 +1,1 @@
+"""Analysis kinds: each module registers one or more with :func:`scratchnet.pipeline.registry.analysis_kind`."""
