@@ -43,6 +43,8 @@ __all__ = [
     "RawFile",
     "fetch",
     "file_hash",
+    "resolve_emnist_zip_cache",
+    "resolve_mirror",
     "verify",
 ]
 
@@ -50,7 +52,8 @@ log = logging.getLogger(__name__)
 
 #: Environment variable naming the offline mirror folder (used when ``fetch(mirror=None)``).
 MIRROR_ENV = "SCRATCHNET_DATA_MIRROR"
-#: Cache of the ``emnist`` PyPI package: a copy of NIST's ``gzip.zip``.
+#: Cache of the ``emnist`` PyPI package: a copy of NIST's ``gzip.zip``. The one home of this default: the config's
+#: ``data.emnist_zip_cache: null`` means this path.
 DEFAULT_EMNIST_ZIP_CACHE = Path("~/.cache/emnist/emnist.zip")
 #: Seconds without a byte before a download is abandoned (requests' connect/read timeout, not a total).
 DOWNLOAD_TIMEOUT = 60.0
@@ -244,11 +247,25 @@ def _extract_member(zip_path: Path, member: str, target: Path, known_hash: str) 
 
 
 # --------------------------------------------------------------------------------------------------- fetch
-def _resolve_mirror(mirror: str | os.PathLike | None) -> Path | None:
-    if mirror is None:
+def _blank(value: str | os.PathLike | None) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def resolve_mirror(mirror: str | os.PathLike | None = None) -> Path | None:
+    """The offline mirror folder: ``mirror`` if given, else ``$SCRATCHNET_DATA_MIRROR``, else None.
+
+    ``None`` and blank strings count as not given (a config's ``mirror: null`` or ``""``); ``~`` is expanded.
+    """
+    if _blank(mirror):
         env = os.environ.get(MIRROR_ENV, "").strip()
         return Path(env).expanduser() if env else None
     return Path(mirror).expanduser()
+
+
+def resolve_emnist_zip_cache(cache: str | os.PathLike | None = None) -> Path:
+    """Where to look for the ``emnist`` package's copy of NIST's ``gzip.zip``: ``cache`` if given (not None or
+    blank), else :data:`DEFAULT_EMNIST_ZIP_CACHE`; ``~`` is expanded."""
+    return Path(DEFAULT_EMNIST_ZIP_CACHE if _blank(cache) else cache).expanduser()
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:
@@ -406,11 +423,12 @@ def fetch(
     dest : path-like
         Folder for the files (created if needed).
     mirror : path-like, optional
-        Offline mirror folder; default ``$SCRATCHNET_DATA_MIRROR`` (unset or empty: no mirror).
+        Offline mirror folder; None or blank: ``$SCRATCHNET_DATA_MIRROR`` (unset or empty: no mirror). See
+        :func:`resolve_mirror`.
     allow_download : bool
         Whether to download (with pooch) what no local source has.
     emnist_zip_cache : path-like, optional
-        Where the ``emnist`` package caches NIST's ``gzip.zip``; default ``~/.cache/emnist/emnist.zip``.
+        Where the ``emnist`` package caches NIST's ``gzip.zip``; None or blank: :data:`DEFAULT_EMNIST_ZIP_CACHE`.
 
     Returns
     -------
@@ -432,8 +450,8 @@ def fetch(
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"cannot create data folder {dest}: {exc}") from exc
-    cache = Path(emnist_zip_cache if emnist_zip_cache is not None else DEFAULT_EMNIST_ZIP_CACHE).expanduser()
-    state = _Fetch(dataset, dest, _resolve_mirror(mirror), ARCHIVES.get(dataset), cache, allow_download)
+    cache = resolve_emnist_zip_cache(emnist_zip_cache)
+    state = _Fetch(dataset, dest, resolve_mirror(mirror), ARCHIVES.get(dataset), cache, allow_download)
 
     found: dict[str, Path] = {}
     missing: list[str] = []

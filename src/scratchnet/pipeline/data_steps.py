@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from ..data import (
     letters_subset,
     load_emnist_letters,
     load_mnist_like,
+    resolve_emnist_zip_cache,
+    resolve_mirror,
     stratified_split,
 )
 from .io import read_json, read_npz, write_json, write_npz
@@ -25,12 +26,6 @@ from .io import read_json, read_npz, write_json, write_npz
 log = logging.getLogger(__name__)
 
 RAW_SOURCES = ("mnist", "fashion_mnist", "emnist_letters")
-
-
-def mirror_from(data_cfg: dict[str, Any]) -> Path | None:
-    """The offline mirror: ``data.mirror`` in config, else ``$SCRATCHNET_DATA_MIRROR``, else none."""
-    m = data_cfg.get("mirror") or os.environ.get("SCRATCHNET_DATA_MIRROR")
-    return Path(m).expanduser() if m else None
 
 
 def fetch_raw(source: str, data_cfg: dict[str, Any], status_path: str | Path) -> dict[str, Any]:
@@ -41,14 +36,13 @@ def fetch_raw(source: str, data_cfg: dict[str, Any], status_path: str | Path) ->
     """
     status_path = Path(status_path)
     dest = status_path.parent
-    cache = data_cfg.get("emnist_zip_cache")
     try:
-        files = fetch(
+        files = fetch(  # null mirror / cache in config: $SCRATCHNET_DATA_MIRROR / the emnist package's cache
             source,
             dest,
-            mirror=mirror_from(data_cfg),
+            mirror=resolve_mirror(data_cfg.get("mirror")),
             allow_download=bool(data_cfg.get("allow_download", True)),
-            emnist_zip_cache=Path(cache).expanduser() if cache else None,
+            emnist_zip_cache=resolve_emnist_zip_cache(data_cfg.get("emnist_zip_cache")),
         )
         status = {"source": source, "available": True, "files": {k: str(v) for k, v in files.items()}}
         log.info("%s: %d files verified in %s", source, len(files), dest)
@@ -141,7 +135,3 @@ def standardise(name: str, spec: dict[str, Any], dataset_npz: str | Path, split_
         arrays[f"y_{part}"] = d["y"][ix]
     stats = {f"stat_{k}": np.asarray(v) for k, v in st.to_dict().items() if v is not None}
     write_npz(out, **arrays, **stats)
-
-
-def load_split_data(path: str | Path) -> dict[str, np.ndarray]:
-    return read_npz(path)
