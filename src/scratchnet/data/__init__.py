@@ -14,8 +14,10 @@ from .sources import (
     RAW_FILES,
     Archive,
     RawFile,
+    download_allowed,
     fetch,
     file_hash,
+    locate,
     resolve_emnist_zip_cache,
     resolve_mirror,
     verify,
@@ -24,6 +26,8 @@ from .split import Standardizer, holdout_split, part_sizes, stratified_split
 from .synthetic import GENERATORS, blobs, circles, gaussian_pair, generate, moons
 
 __all__ = [
+    "download_allowed",
+    "locate",
     "ARCHIVES",
     "DEFAULT_EMNIST_ZIP_CACHE",
     "GENERATORS",

@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pooch
 
@@ -46,6 +46,8 @@ __all__ = [
     "resolve_emnist_zip_cache",
     "resolve_mirror",
     "verify",
+    "download_allowed",
+    "locate",
 ]
 
 log = logging.getLogger(__name__)
@@ -266,6 +268,54 @@ def resolve_emnist_zip_cache(cache: str | os.PathLike | None = None) -> Path:
     """Where to look for the ``emnist`` package's copy of NIST's ``gzip.zip``: ``cache`` if given (not None or
     blank), else :data:`DEFAULT_EMNIST_ZIP_CACHE`; ``~`` is expanded."""
     return Path(DEFAULT_EMNIST_ZIP_CACHE if _blank(cache) else cache).expanduser()
+
+
+def download_allowed(setting: bool | str, mirror: Path | None) -> bool:
+    """``data.allow_download``: true, false, or ``"auto"`` (download only when no offline mirror is given: a machine
+    with a mirror is taken to be offline, so what the mirror lacks is reported missing instead of attempted)."""
+    if setting == "auto":
+        return mirror is None
+    return bool(setting)
+
+
+def locate(
+    dataset: str,
+    dest: str | os.PathLike,
+    *,
+    mirror: Path | None,
+    allow_download: bool,
+    emnist_zip_cache: Path,
+) -> dict[str, Any]:
+    """Where :func:`fetch` would take each raw file from, by looking only (no hashing, no copying, no network):
+    ``{"available": bool, "plan": {name: place}, "reason": str}``. Cheap enough for every DAG build; checksums are
+    verified by :func:`fetch` in the job. ``reason`` names each missing file and every place looked."""
+    if dataset not in RAW_FILES:
+        raise DataError(f"unknown dataset {dataset!r}; known datasets: {', '.join(sorted(RAW_FILES))}")
+    dest = Path(dest).expanduser()
+    archive = ARCHIVES.get(dataset)
+    plan: dict[str, str] = {}
+    missing = []
+    for rf in RAW_FILES[dataset]:
+        candidates = [dest / rf.name]
+        if mirror is not None:
+            candidates += [mirror / rf.subdir / rf.name, mirror / rf.name]
+        if archive is not None:
+            az = archive.file
+            if mirror is not None:
+                candidates += [mirror / az.subdir / az.name, mirror / az.name]
+            candidates += [dest / az.name, emnist_zip_cache]
+        found = next((c for c in candidates if c.is_file()), None)
+        url = rf.url or (archive.file.url if archive is not None else None)
+        if found is not None:
+            plan[rf.name] = str(found)
+        elif allow_download and url:
+            plan[rf.name] = f"download {url}"
+        else:
+            looked = [str(c) for c in candidates] + ([] if mirror is not None else [f"no mirror (${MIRROR_ENV} unset)"])
+            why = "downloads not allowed" if url else "no download URL known"
+            missing.append(f"{rf.name} not found: looked in {'; '.join(looked)} ({why})")
+    reason = "; ".join(missing)
+    return {"available": not missing, "plan": plan, "reason": reason}
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:
