@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from scratchnet.pipeline import aggregate as agg
-from scratchnet.pipeline.spec import expand_variants, load_experiments, resolve, variant_name
+from scratchnet.pipeline.kinds.engine import resolve
+from scratchnet.pipeline.spec import expand_variants, load_experiments, variant_name
+from scratchnet.pipeline.validate import ConfigError, validate_config
 from scratchnet.report.build import Page, ReportInputs, audit_claim, lookup, md_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,13 +60,12 @@ def test_grid_expansion_and_names() -> None:
         expand_variants({"grid": {"lr": 0.1}}, "experiments.e")
 
 
-def test_unknown_split_is_named() -> None:
-    cfg = {
-        "splits": {"s": {}},
-        "experiments": {"e": {"report": "0", "model": "mlp_classifier", "params": {"split": "t"}}},
-    }
-    with pytest.raises(ValueError, match="split 't'"):
-        load_experiments(cfg)
+def test_unknown_split_is_named(merged_config) -> None:
+    cfg = merged_config()
+    cfg["experiments"]["s000_t1_logreg"]["params"]["split"] = "t"
+    files = [ROOT / "config" / "seeds" / "000.yaml"]
+    with pytest.raises(ConfigError, match=r"000.yaml: experiments.s000_t1_logreg: params.split: 't' is not declared"):
+        validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml", files)
 
 
 def test_resolve_builds_layer_sizes_and_separates_training() -> None:
@@ -75,8 +76,6 @@ def test_resolve_builds_layer_sizes_and_separates_training() -> None:
     assert model_kw["layer_sizes"] == [2, 20, 2]
     model_kw, _ = resolve({"hidden": [500, 250]}, 784, 10)
     assert model_kw["layer_sizes"] == [784, 500, 250, 10]
-    with pytest.raises(ValueError, match="output"):
-        resolve({"hidden": [2], "output": "tanh"}, 2, 2)
 
 
 def _fake_metrics(tmp_path: Path, variant: str, seed: int, val_acc: float, test_acc: float) -> Path:
@@ -102,11 +101,8 @@ def summary(tmp_path: Path) -> dict:
     }
     exp = load_experiments(cfg)["e"]
     vals = {"lr0.1": (0.5, 0.6), "lr0.2": (0.75, 0.7), "lr0.3": (0.75, 0.9)}
-    files = {}
-    for v, (va, te) in vals.items():
-        for s in exp.seeds:
-            files[(v, s)] = _fake_metrics(tmp_path, v, s, va + 0.05 * s, te)
-    return agg.aggregate(exp, files, tmp_path / "t.csv", tmp_path / "t.json")
+    files = [_fake_metrics(tmp_path, v, s, vals[v][0] + 0.05 * s, vals[v][1]) for v, s in exp.runs()]
+    return agg.aggregate(exp.to_dict(), files, None, tmp_path / "t.csv", tmp_path / "t.json")
 
 
 def test_aggregate_mean_sd_and_selection_ties_go_first(summary: dict) -> None:

@@ -3,7 +3,6 @@ rule fetch_raw:
         L(paths.RAW),
     params:
         data=config["data"],
-        plan=lambda wc: JOBS.raw[wc.source]["plan"],
         code=fingerprint("data"),
     conda:
         "../../environment.yml"

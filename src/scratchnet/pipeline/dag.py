@@ -50,7 +50,7 @@ class Dag:
         if not self.is_raw(dataset):
             return ""
         status = self.raw[self.source_of(dataset)]
-        return "" if status["available"] else f"raw data {self.source_of(dataset)!r} not available: {status['reason']}"
+        return "" if status["available"] else f"raw data {self.source_of(dataset)!r}: {status['reason']}"
 
     def prepare_inputs(self, dataset: str) -> list[str]:
         return [self.layout(paths.RAW, source=self.source_of(dataset))] if self.is_raw(dataset) else []

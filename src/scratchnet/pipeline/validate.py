@@ -265,7 +265,7 @@ def _claims_problems(rid: str, path: str, config: Mapping[str, Any], variants: M
         seen.add(cid)
         for ref in _claim_refs(claim):
             # a reduced configuration may drop variants the claims name: those claims are reported "not run"
-            keys = ("experiment", "analysis") if config.get("reduced") else ("experiment", "analysis", "variant", "seed")
+            keys = ("experiment", "analysis") + (() if config.get("reduced") else ("variant", "seed"))
             target = {k: ref[k] for k in keys if k in ref}
             err = _ref_problems(target, config, variants, ("experiment", "analysis"))
             if err:
