@@ -276,7 +276,7 @@ def evaluate_claim(claim: dict[str, Any], results: Results) -> dict[str, Any]:
         return _evaluate_value(claim, results)
     except (KeyError, ValueError) as exc:
         msg = exc.args[0] if exc.args else str(exc)
-        if str(claim.get("id")) in str(msg):
+        if str(msg).startswith(f"claim {claim.get('id')!r}"):
             raise
         raise type(exc)(f"claim {claim.get('id')!r}: {msg}") from exc
 
@@ -373,7 +373,8 @@ def _evaluate_ranking(claim: dict[str, Any], results: Results) -> dict[str, Any]
                     continue
                 a_above = ia.low > ib.high
                 if a_above != (relation == ">"):
-                    contradicted.append(f"{a} {'>' if a_above else '<'} {b}")
+                    upper, lower = (a, b) if a_above else (b, a)
+                    contradicted.append(f"{upper} > {lower}" if relation == ">" else f"{lower} < {upper}")
     out["ours_text"] = order_text(list(measured.values()), ascending=relation == "<")
     notes = [claim.get("note", "")]
     if contradicted:

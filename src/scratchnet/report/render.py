@@ -328,7 +328,10 @@ class Page:
         if self._claims is None:
             path = self.inputs.spec.get("claims")
             raw = cl.load_claims(path) if path else []
-            self._claims = cl.evaluate_claims(raw, self.results)
+            try:
+                self._claims = cl.evaluate_claims(raw, self.results)
+            except (KeyError, ValueError) as exc:
+                raise type(exc)(f"{path}: {exc.args[0] if exc.args else exc}") from exc
         return self._claims
 
     def claim_row(self, cid: str) -> dict[str, Any]:
