@@ -199,6 +199,9 @@ def test_check_claims_lists_every_problem() -> None:
     ]:
         assert expected in text, (expected, text)
     assert check_claims(claims[:1], "f", experiments) == []
+    # a reduced configuration drops variants: then only the experiment must exist
+    relaxed = "\n".join(check_claims(claims, "f", experiments, strict_variants=False))
+    assert "no variant" not in relaxed and "unknown experiment 'swep'" in relaxed
 
 
 def test_load_claims_names_file_line_and_column(tmp_path: Path) -> None:
