@@ -89,7 +89,8 @@ def test_compute_time_sums_the_s_column(tmp_path: Path) -> None:
 
 def test_provenance_puts_it_together(repo: Path) -> None:
     p = provenance({"seeds": [0]}, [], repo_dir=repo)
-    assert set(p) == {"git", "config_sha256", "versions", "compute"}
+    assert set(p) == {"git", "config_sha256", "versions", "machine", "compute"}
+    assert p["machine"]["cpus"] >= 1
     assert p["git"]["dirty"] is False and p["config_sha256"] == config_hash({"seeds": [0]})
     assert p["compute"] == {"jobs": 0, "seconds": 0.0, "cpu_seconds": None}
     versions = package_versions()
@@ -99,4 +100,5 @@ def test_provenance_puts_it_together(repo: Path) -> None:
     assert md.startswith("## Provenance\n")
     assert f"sha256 `{p['config_sha256'][:16]}`" in md and "numpy " + versions["numpy"] in md
     assert "not recorded (no benchmark files given)" in md
+    assert f"| machine | {p['machine']['platform']}, {p['machine']['cpus']} CPUs |" in md
     assert provenance(None, [], repo_dir=repo)["config_sha256"] is None

@@ -144,6 +144,13 @@ def test_every_placeholder(tree: Path) -> None:
     assert fill("{{reach:e:fast:train_acc|0.8}}") == "epoch 2"
     assert fill("{{reach:e:slow:train_acc|seed:acc}}") == "no epoch up to epoch 3"
     assert fill("{{reach:e:slow:train_loss|0.45}}") == "epoch 2"
+    # where a sweep crosses a value, in declared variant order (fast 0.96, slow 0.81)
+    assert fill("{{crossing:e:test_acc|0.9}}") == "between `fast` (0.960) and `slow` (0.810)"
+    assert fill("{{crossing:e:test_acc|seed:acc}}") == "between `fast` (0.960) and `slow` (0.810)"
+    nowhere = "nowhere in the swept range (from 0.960 at `fast` to 0.810 at `slow`)"
+    assert fill("{{crossing:e:test_acc|0.99}}") == nowhere
+    # counts equal over seeds print as one integer with thousands separators
+    assert fill("{{value:e:fast:n_epochs}}") == "1,500"
     # claims, one by one and as the audit
     assert fill("{{claim:acc}} / {{claim:far}} / {{claim:order}} / {{claim:lost}}") == (
         "reproduced / differs / reproduced / not run"
@@ -219,3 +226,60 @@ def test_build_report_computes_provenance_when_not_given(tree: Path) -> None:
     text = md.read_text()
     assert text.startswith("0.960 ± 0.010\n\n## Provenance")
     assert "not a git checkout" in text and "4.5 s (4 s) wall time" in text and "of 1 train/evaluate jobs" in text
+
+
+# --- the shipped templates against synthetic results of every experiment ------------------------------------------
+COUNTS = ("train_n", "val_n", "test_n", "n_epochs", "n_updates", "converged_epoch")
+RATES = ("train_acc", "val_acc", "test_acc", "test_auc", "train_loss", "val_loss", "test_loss", "final_train_loss",
+         "final_val_loss", "seconds", "job_seconds")  # fmt: skip
+
+
+def _fake_summary(exp, rng: np.random.Generator) -> dict:
+    avg = {"precision": 0.9, "recall": 0.9, "f1-score": 0.9, "support": 100}
+    part_report = {"0": avg, "1": avg, "accuracy": 0.9, "macro avg": avg, "weighted avg": avg}
+    variants = {}
+    for v in exp.variants:
+        metrics = {}
+        for m in COUNTS + RATES:
+            n = len(exp.seeds)
+            x = [int(rng.integers(1, 100))] * n if m in COUNTS else list(rng.uniform(0.5, 1, n))
+            metrics[m] = {"mean": float(np.mean(x)), "sd": float(np.std(x, ddof=1)) if len(x) > 1 else 0.0, "values": x}
+        variants[v] = {
+            "params": exp.run_params(v),
+            "seeds": list(exp.seeds),
+            "metrics": metrics,
+            "confusion": {p: {"mean": [[5.0, 1.0], [2.0, 4.0]]} for p in ("train", "val", "test")},
+            "report_first_seed": {p: part_report for p in ("train", "val", "test")},
+        }
+    return {"experiment": exp.name, "select_by": exp.select_by, "selected": next(iter(exp.variants)),
+            "variants": variants}  # fmt: skip
+
+
+@pytest.mark.parametrize("reduced", [False, True])
+def test_shipped_templates_fill_completely(reduced: bool, merged_config, tmp_path: Path, monkeypatch) -> None:
+    """Every placeholder of every shipped template resolves (claim ids, parameters, variants, figures exist), on
+    synthetic results of the configuration's experiments: a template typo fails here, not at the end of a run."""
+    root = Path(__file__).resolve().parents[1]
+    cfg = merged_config(reduced)
+    experiments = load_experiments(cfg)
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    for exp in experiments.values():
+        for v in exp.variants:
+            for seed in exp.seeds:
+                h = Path(paths.run_path(paths.HISTORY, exp.name, v, seed))
+                h.parent.mkdir(parents=True)
+                epochs = [{"epoch": e, "train_acc": 0.1 * e, "test_acc": 0.1 * e, "train_loss": 1 - 0.1 * e,
+                           "test_loss": 1 - 0.1 * e, "val_acc": 0.1 * e} for e in range(11)]  # fmt: skip
+                h.write_text(json.dumps({"epochs": epochs}))
+    for rid, spec in cfg["reports"].items():
+        spec = {**spec, "claims": str(root / spec["claims"])}
+        mine = {n: e for n, e in experiments.items() if e.report == rid}
+        page = Page(ReportInputs(report=rid, spec=spec, experiments=experiments, config=cfg), tmp_path / f"{rid}.md")
+        for name, exp in mine.items():
+            page._summaries[name] = _fake_summary(exp, rng)
+        text = page.fill((root / "src" / "scratchnet" / "report" / "templates" / spec["template"]).read_text())
+        assert "{{" not in text and "}}" not in text, rid
+        if not reduced:  # the full configuration has every variant a template names
+            assert "(not compared" not in text and "no variant" not in text, rid
+        assert "claims: " in text

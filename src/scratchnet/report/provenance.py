@@ -7,6 +7,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import platform
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -113,11 +114,13 @@ def provenance(
 
     config : the merged configuration (None: no hash); benchmark_files : the Snakemake benchmark TSVs of the
     page's train/evaluate jobs; repo_dir : a directory inside the git work tree of the code.
-    Returns ``{"git": git_state(), "config_sha256", "versions": package_versions(), "compute": compute_time()}``.
+    Returns ``{"git": git_state(), "config_sha256", "versions": package_versions(), "machine": {"platform",
+    "cpus"}, "compute": compute_time()}``.
     """
     return {
         "git": git_state(repo_dir),
         "config_sha256": None if config is None else config_hash(config),
         "versions": package_versions(),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "compute": compute_time(benchmark_files),
     }

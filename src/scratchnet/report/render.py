@@ -19,6 +19,8 @@ mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may 
   per-seed values, with 95 % bootstrap intervals; ``>`` between separated neighbours, ``≈`` where they overlap.
 - ``{{reach:EXPERIMENT:VARIANT:KEY|REF}}`` — the first epoch at which the history key (mean over seeds) reaches the
   value (``>=``; ``<=`` for keys ending in ``loss``): "epoch 3", or "no epoch up to epoch 15".
+- ``{{crossing:EXPERIMENT:METRIC|REF}}`` — where the variants, in their declared order, cross a value (mean over
+  seeds): "between `a` (0.912) and `b` (0.701)", or "nowhere in the swept range (from … to …)".
 - ``{{claim:ID[:FIELD]}}`` — a claim of the audit: its ``verdict`` (default), ``ours``, ``seed`` (as the seed wrote
   it) or ``note``.
 - ``{{claims}}`` — the claims audit table; ``{{claims_summary}}`` — its verdict counts.
@@ -217,6 +219,11 @@ class Page:
         variant = self._variant(s, variant)
         if variant not in s["variants"]:
             return f"– (no variant `{variant}` in this configuration)"
+        stat = s["variants"][variant].get("metrics", {}).get(metric)
+        if stat is not None:
+            vals = [x for x in stat["values"] if x is not None]
+            if vals and all(isinstance(x, int) and not isinstance(x, bool) and x == vals[0] for x in vals):
+                return f"{vals[0]:,}"  # a count, the same for every seed
         try:
             v, sd = cl.lookup(s, variant, metric, self.results.history)
         except cl.EpochNotRun:
@@ -238,6 +245,8 @@ class Page:
             if s is None or s["selected"] is None:
                 return "– (not run)"
             variant = s["selected"]
+        if variant not in exp.variants:  # a reduced configuration's smaller grid
+            return f"– (no variant `{variant}` in this configuration)"
         params = exp.run_params(variant)
         if key not in params:
             raise KeyError(f"{{{{param:{arg}}}}}: {experiment}/{variant} has no parameter {key!r} ({sorted(params)})")
@@ -296,6 +305,28 @@ class Page:
             if (m <= target) if lower_is_better else (m >= target):
                 return f"epoch {epoch}"
         return f"no epoch up to epoch {max(curve)}"
+
+    def crossing(self, arg: str) -> str:
+        where, _, target_ref = arg.partition("|")
+        parts = where.split(":")
+        if len(parts) != 2 or not target_ref:
+            raise ValueError(f"{{{{crossing:{arg}}}}}: write {{{{crossing:EXPERIMENT:METRIC|REF}}}}")
+        experiment, metric = parts
+        target, why, _ = self.ref_value(target_ref)
+        if target is None:
+            return f"– ({why})"
+        s = self.summary(experiment)
+        if s is None:
+            return "– (not run)"
+        points = [(v, d["metrics"][metric]["mean"]) for v, d in s["variants"].items() if metric in d["metrics"]]
+        points = [(v, m) for v, m in points if m is not None]
+        if not points:
+            raise KeyError(f"{{{{crossing:{arg}}}}}: no {metric!r} in the results of {experiment}")
+        for (v1, m1), (v2, m2) in zip(points, points[1:], strict=False):
+            if m1 != m2 and min(m1, m2) <= target <= max(m1, m2):
+                return f"between `{v1}` ({num(m1)}) and `{v2}` ({num(m2)})"
+        (v1, m1), (vn, mn) = points[0], points[-1]
+        return f"nowhere in the swept range (from {num(m1)} at `{v1}` to {num(mn)} at `{vn}`)"
 
     def setup(self, experiment: str) -> str:
         exp = self.inputs.experiments[experiment]
@@ -386,6 +417,7 @@ class Page:
             "compare": self.compare,
             "order": self.order,
             "reach": self.reach,
+            "crossing": self.crossing,
             "claim": self.claim,
             "claims": self.claims_table,
             "claims_summary": self.claims_summary,
@@ -393,7 +425,7 @@ class Page:
         }
 
         def sub(m: re.Match) -> str:
-            name, arg = m.group(1), (m.group(2) or "").strip()
+            name, arg = m.group(1), re.sub(r"\s+", " ", m.group(2) or "").strip()  # a placeholder may wrap lines
             if name not in handlers:
                 raise KeyError(f"unknown placeholder {{{{{name}}}}} in template {self.inputs.spec.get('template')}")
             return handlers[name](arg)
@@ -433,7 +465,11 @@ def provenance_md(prov: dict[str, Any]) -> str:
             compute += f"; {comp['cpu_seconds']:,.1f} s CPU time"
     else:
         compute = "not recorded (no benchmark files given)"
-    rows = [["code", code], ["configuration", config], ["software", versions], ["compute", compute]]
+    rows = [["code", code], ["configuration", config], ["software", versions]]
+    machine = prov.get("machine")
+    if machine:
+        rows.append(["machine", f"{machine.get('platform')}, {machine.get('cpus')} CPUs"])
+    rows.append(["compute", compute])
     return "## Provenance\n\n" + md_table(["", ""], rows) + "\n"
 
 
