@@ -132,6 +132,7 @@ def test_ranking_not_resolved_when_adjacent_intervals_overlap(results: Results) 
     # a single run has no interval: never separated
     single = evaluate_claim(rank("one > c"), results)
     assert single["verdict"] == NOT_RESOLVED and "one run of one" in single["note"]
+    assert single["ours_text"] == "one 0.990 (1 run, no interval) ≈ c 0.900 [0.899, 0.901]"
 
 
 def test_ranking_groups_statistics_and_other_experiments(results: Results) -> None:

@@ -214,6 +214,7 @@ def test_build_report_writes_page_html_and_provenance(tree: Path) -> None:
     build_index({"9": {"title": "Report nine"}}, [str(md)], tree / "reports" / "index.md", tree / "reports" / "i.html")
     index = (tree / "reports" / "index.md").read_text()
     assert "- [Report nine](9.html) ([Markdown](9.md)) — 4 claims: 1 differs, 1 not run, 2 reproduced" in index
+    assert "## Provenance" in index and "| configuration | not recorded |" in index
 
 
 def test_build_report_computes_provenance_when_not_given(tree: Path) -> None:

@@ -202,6 +202,8 @@ class Item:
     n: int
 
     def text(self) -> str:
+        if self.n < 2:
+            return f"{self.label} {num(self.value)} (1 run, no interval)"
         return f"{self.label} {num(self.value)} [{num(self.low)}, {num(self.high)}]"
 
 
@@ -225,7 +227,7 @@ def measure(
 
 def order_text(items: list[Item], ascending: bool = False) -> str:
     """Items sorted by their statistic (highest first, or lowest with ``ascending``), joined by ``>`` (``<``) where
-    neighbouring intervals are separated and ``≈`` where they overlap."""
+    neighbouring intervals are separated and ``≈`` where they overlap (or an item has one run, hence no interval)."""
     ranked = sorted(items, key=lambda it: it.value, reverse=not ascending)
     out = ranked[0].text() if ranked else ""
     for prev, cur in zip(ranked, ranked[1:], strict=False):

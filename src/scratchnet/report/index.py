@@ -8,6 +8,7 @@ from typing import Any
 
 from ..pipeline import paths
 from ..pipeline.io import write_text
+from .provenance import provenance as compute_provenance
 from .render import provenance_md, to_html
 
 SUMMARY_LINE = re.compile(r"(\d+ claims: [^\n]*)")
@@ -21,8 +22,8 @@ def build_index(
     provenance: dict[str, Any] | None = None,
 ) -> None:
     """Write the index (markdown and HTML) linking every report page, with each page's claims summary line read
-    from its markdown (``md_files``, matched to reports by file stem; ``pipeline.paths`` otherwise), and the
-    provenance section when given."""
+    from its markdown (``md_files``, matched to reports by file stem; ``pipeline.paths`` otherwise), ending with a
+    provenance section (``provenance``, or git state and versions of the current directory when None)."""
     by_stem = {Path(f).stem: Path(f) for f in md_files}
     lines = [
         "# scratchnet: reproduced reports",
@@ -38,7 +39,6 @@ def build_index(
         summary_line = f" — {m.group(1)}" if m else ""
         lines.append(f"- [{spec.get('title', rid)}]({rid}.html) ([Markdown]({rid}.md)){summary_line}")
     text = "\n".join(lines) + "\n"
-    if provenance is not None:
-        text += "\n" + provenance_md(provenance)
+    text += "\n" + provenance_md(provenance if provenance is not None else compute_provenance(None))
     write_text(md_out, text)
     write_text(html_out, to_html(text, "scratchnet reports", Path(md_out).parent))
