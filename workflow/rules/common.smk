@@ -7,6 +7,7 @@ from scratchnet.pipeline.code import fingerprint
 from scratchnet.pipeline.dag import Dag
 from scratchnet.pipeline.validate import validate_config
 from scratchnet.report import TEMPLATES
+from scratchnet.report.provenance import config_hash
 
 # Every problem of the merged configuration (schema, then each resolved run, analysis, figure and claim against the
 # registries) is listed at once, naming file, item and key, before any job runs; then the schema's defaults are set.

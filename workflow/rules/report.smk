@@ -11,7 +11,8 @@ rule report:
         experiments=lambda wc: {e: JOBS.experiments[e].to_dict() for e in JOBS.report_experiments(wc.report)},
         not_run=lambda wc: JOBS.not_run(wc.report),
         layout=L.to_dict(),
-        config_hash=JOBS.config_hash(),
+        config_sha256=config_hash(config),
+        repo_dir=workflow.basedir,
         code=fingerprint("report"),
     conda:
         "../../environment.yml"
@@ -29,6 +30,8 @@ rule index:
         html=L(paths.INDEX_HTML),
     params:
         reports=JOBS.reports,
+        config_sha256=config_hash(config),
+        repo_dir=workflow.basedir,
         code=fingerprint("report"),
     conda:
         "../../environment.yml"

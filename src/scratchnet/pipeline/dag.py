@@ -4,8 +4,6 @@ tested directly."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -171,9 +169,6 @@ class Dag:
                 if not self.figure_missing(report, f)
             ],
         }
-
-    def config_hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     # --- targets --------------------------------------------------------------------------------------------------
     def all_targets(self) -> list[str]:
