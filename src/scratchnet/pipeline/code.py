@@ -11,7 +11,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]  # src/scratchnet
 
-_ENGINE = ("atomic.py", "init.py", "layers.py", "losses.py", "models.py", "optim.py", "persist.py", "train.py")
+_ENGINE = (
+    "atomic.py", "init.py", "layers.py", "losses.py", "models.py", "optim.py", "persist.py", "registry.py", "train.py"
+)  # fmt: skip
 _IO = ("pipeline/io.py", "pipeline/paths.py")
 
 # step -> package files or folders (relative to the package) whose content its outputs depend on
