@@ -138,6 +138,35 @@ def test_bad_grid_value_names_the_variant(cfg: dict) -> None:
     assert only_problem(cfg) == f"{F000}: experiments.s000_t2_lr_blobs (variant lr-0.1): params.lr: must be > 0"
 
 
+def test_unknown_optimiser_suggests_the_nearest(cfg: dict) -> None:
+    experiment_params(cfg, "s001_mlp_moons")["optimizer"] = "adamm"
+    msg = only_problem(cfg)
+    assert msg.startswith(f"{F001}: experiments.s001_mlp_moons: params.optimizer: unknown value 'adamm'; ")
+    assert "did you mean 'adam'?" in msg
+
+
+def test_undeclared_split(cfg: dict) -> None:
+    experiment_params(cfg, "s001_mlp_moons")["split"] = "moons100"
+    msg = only_problem(cfg)
+    assert msg == f"{F001}: experiments.s001_mlp_moons: params.split: 'moons100' is not declared under splits"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 8 gap: keys of an optimiser given as a mapping are not checked")
+def test_unknown_key_of_an_optimiser_mapping(cfg: dict) -> None:
+    experiment_params(cfg, "s001_mlp_moons")["optimizer"] = {"name": "adam", "betta1": 0.9}
+    msg = only_problem(cfg)
+    assert msg.startswith(f"{F001}: experiments.s001_mlp_moons: params.optimizer")
+    assert "betta1" in msg and "did you mean 'beta1'?" in msg
+
+
+@pytest.mark.xfail(strict=True, reason="issue 8 gap: select_by is not checked against the metrics a run records")
+def test_unknown_selection_metric(cfg: dict) -> None:
+    cfg["experiments"]["s001_mlp_moons"]["select_by"] = "val_accc"
+    msg = only_problem(cfg)
+    assert msg.startswith(f"{F001}: experiments.s001_mlp_moons.select_by")
+    assert "'val_accc'" in msg and "did you mean 'val_acc'?" in msg
+
+
 # --------------------------------------------------------------------------------------------- figures
 def test_figure_naming_an_unknown_experiment(cfg: dict) -> None:
     figure(cfg, "001", "fig2_moons_boundary")["runs"] = [{"experiment": "s001_mlp_mons", "variant": "default"}]
@@ -189,6 +218,17 @@ def test_claim_naming_an_unknown_experiment(cfg: dict, tmp_path: Path) -> None:
     msg = only_problem(cfg)
     assert msg.startswith(f"{path}: claim {claims[0]['id']}: experiment 's001_perceptrn' is not declared")
     assert "did you mean 's001_perceptron'?" in msg
+
+
+@pytest.mark.xfail(strict=True, reason="issue 8 gap: a claim's metric is not checked at DAG build")
+def test_claim_naming_an_unknown_metric(cfg: dict, tmp_path: Path) -> None:
+    claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
+    claims[0]["ours"]["metric"] = "train_nn"
+    path = tmp_path / "001.yaml"
+    path.write_text(yaml.safe_dump(claims, sort_keys=False))
+    cfg["reports"]["001"]["claims"] = str(path)
+    msg = only_problem(cfg)
+    assert msg.startswith(f"{path}: claim {claims[0]['id']}: ") and "'train_nn'" in msg
 
 
 def test_analysis_of_unknown_kind(cfg: dict, tmp_path: Path) -> None:
