@@ -8,8 +8,18 @@ from .errors import DataError
 from .idx import read_idx, write_idx
 from .loaders import fix_emnist_orientation, letters_subset, load_emnist_letters, load_mnist_like
 from .sources import ARCHIVES, MIRROR_ENV, RAW_FILES, Archive, RawFile, fetch, file_hash, verify
-from .split import Standardizer, holdout_split, part_sizes, stratified_split
-from .synthetic import GENERATORS, blobs, circles, gaussian_pair, generate, moons
+from .split import Standardizer, holdout_split, part_sizes, random_split, stratified_split
+from .synthetic import (
+    GENERATORS,
+    blobs,
+    circles,
+    gaussian_pair,
+    generate,
+    moons,
+    noisy_line,
+    separable_pair,
+    xor_quadrants,
+)
 
 __all__ = [
     "ARCHIVES",
@@ -32,9 +42,13 @@ __all__ = [
     "load_emnist_letters",
     "load_mnist_like",
     "moons",
+    "noisy_line",
     "part_sizes",
+    "random_split",
     "read_idx",
+    "separable_pair",
     "stratified_split",
     "verify",
     "write_idx",
+    "xor_quadrants",
 ]
