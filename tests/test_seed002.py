@@ -17,10 +17,12 @@ import pytest  # noqa: E402
 from scipy import stats as sps  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.neural_network import MLPClassifier as SkMLP  # noqa: E402
+from sklearn.svm import SVC  # noqa: E402
 
 from scratchnet.data import DataError, noisy_line, random_split, separable_pair, xor_quadrants  # noqa: E402
+from scratchnet.persist import load_model  # noqa: E402
 from scratchnet.pipeline import paths  # noqa: E402
-from scratchnet.pipeline.analyses.seed002 import metric_value, pick_runs  # noqa: E402
+from scratchnet.pipeline.analyses.seed002 import angle_deg, metric_value, pick_runs  # noqa: E402
 from scratchnet.pipeline.figures import AnalysisResult, FigureContext, Run  # noqa: E402
 from scratchnet.pipeline.io import read_json, write_json, write_npz  # noqa: E402
 from scratchnet.pipeline.kinds.engine import build_run, resolve  # noqa: E402
@@ -178,8 +180,13 @@ def toy(tmp_path_factory: pytest.TempPathFactory) -> dict:
                                                 "output": "softmax", "optimizer": "adam", "lr": 0.05,
                                                 "batch_size": 16, "epochs": 8, "eval_initial": True})  # fmt: skip
     xor_runs = _train(layout, xor, _write_split(layout, "xor", X, y))
+    X, y = separable_pair(n_per_class=20, seed=0)
+    lin_params = {"split": "pair", "hidden": [], "output": "softmax", "lr": 0.1, "batch_size": 16, "epochs": 3}
+    lin = _experiment("lin", "mlp_classifier", lin_params)
+    lin_runs = _train(layout, lin, _write_split(layout, "pair", X, y))
     results = {}
     for name, runs, params in (
+        ("lin_runs", lin_runs, {"series": ["train_loss"]}),
         ("reg_runs", reg_runs, {"series": ["train_loss"], "progress_epochs": [2, 50]}),
         ("xor_runs", xor_runs, {"series": ["train_loss", "train_acc"], "progress_epochs": [4], "solved_acc": 0.9}),
     ):
@@ -187,8 +194,8 @@ def toy(tmp_path_factory: pytest.TempPathFactory) -> dict:
         job = AnalysisJob(name, "runs_over_seeds", params, {"runs": runs}, *out)
         Path(job.json_out).parent.mkdir(parents=True, exist_ok=True)
         results[name] = get_analysis_kind("runs_over_seeds").run(job)
-    return {"layout": layout, "exps": {"reg": reg, "xor": xor}, "runs": {"reg": reg_runs, "xor": xor_runs},
-            "results": results}  # fmt: skip
+    return {"layout": layout, "exps": {"reg": reg, "xor": xor, "lin": lin},
+            "runs": {"reg": reg_runs, "xor": xor_runs, "lin": lin_runs}, "results": results}  # fmt: skip
 
 
 def test_runs_over_seeds_statistics_and_picked_runs(toy: dict) -> None:
@@ -223,6 +230,23 @@ def test_runs_over_seeds_regression_has_a_least_squares_reference(toy: dict) -> 
     assert res["worst"]["final_train_loss"] >= res["least_squares_mse"] - 1e-6  # nothing beats least squares
     assert res["progress"]["train_loss"]["epoch50"] is None  # beyond the budget: no number, not an error
     assert "solved" not in res and "R² (training part)" in [r["quantity"] for r in res["table"]]
+
+
+def test_linear_boundary_angle_to_the_widest_margin_line(toy: dict) -> None:
+    res = toy["results"]["lin_runs"]
+    run = toy["runs"]["lin"][SEEDS.index(res["worst_seed"])]
+    W = load_model(run.model).net.layers[0].params["W"].astype(np.float64)
+    data = np.load(run.data)
+    svm = SVC(kernel="linear", C=1e6).fit(data["X_train"], data["y_train"])
+    w, v = W[:, 1] - W[:, 0], svm.coef_[0]
+    expected = np.degrees(np.arccos(w @ v / np.linalg.norm(w) / np.linalg.norm(v)))
+    assert res["worst"]["angle_to_max_margin_deg"] == pytest.approx(expected, abs=1e-6)
+    assert res["worst_minus_median_angle_deg"] == pytest.approx(
+        expected - res["median"]["angle_to_max_margin_deg"], abs=1e-9
+    )
+    assert "angle_to_max_margin_deg" not in toy["results"]["xor_runs"]["median"]  # a hidden layer: no line
+    assert angle_deg(np.array([1.0, 0.0]), np.array([0.0, 2.0])) == pytest.approx(90.0)
+    assert angle_deg(np.array([1.0, 1.0]), np.array([-1.0, -1.0])) == pytest.approx(180.0)
 
 
 def test_pick_runs_ties_and_even_counts() -> None:
@@ -262,6 +286,8 @@ def test_sweep_stats_against_scipy(tmp_path: Path) -> None:
         assert (row["min"], row["max"]) == (pytest.approx(x.min()), pytest.approx(x.max()))
         assert row["median_low"] <= row["median"] <= row["median_high"]
     assert res["best_by_median"] == "ReLU" and res["stats"]["sigmoid"]["n"] == 7
+    gain = np.median(vals["relu"]) - np.median(vals["sigmoid"])
+    assert res["steps"] == {"relu": {"from": "sigmoid", "median_gain": pytest.approx(gain), "gain_ratio": None}}
     arrays = np.load(job.npz_out)
     np.testing.assert_allclose(arrays["values2"], vals["h64"])
     text = analysis_table(read_json(job.json_out), "sweep")

@@ -85,6 +85,33 @@ def _regression_fit(run: RunFiles) -> dict[str, float]:
     }
 
 
+def linear_boundary_normal(model: Any) -> np.ndarray | None:
+    """The normal of a linear two-class model's decision line, pointing to the second class (W shape (2, K)):
+    ``W[:, 1] - W[:, 0]`` for softmax outputs, ``W[:, 0]`` for one sigmoid output; None for anything else."""
+    layers = getattr(getattr(model, "net", None), "layers", [])
+    if len(layers) != 1 or "W" not in getattr(layers[0], "params", {}):
+        return None
+    W = np.asarray(layers[0].params["W"], dtype=np.float64)
+    if W.shape[0] != 2 or W.shape[1] not in (1, 2):
+        return None
+    return W[:, 0] if W.shape[1] == 1 else W[:, 1] - W[:, 0]
+
+
+def max_margin_normal(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Normal of the widest-margin separating line (a linear SVM with a large C: hard margin on separable data),
+    pointing to the larger label. X : (N, 2), y : (N,) with two labels."""
+    from sklearn.svm import SVC
+
+    svm = SVC(kernel="linear", C=1e6).fit(X.astype(np.float64), y)
+    return np.asarray(svm.coef_[0], dtype=np.float64)
+
+
+def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """Angle between two vectors in degrees, 0 to 180 (orientation matters: 180 = the classes swapped)."""
+    cos = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
 # --- runs over seeds ----------------------------------------------------------------------------------------------
 
 CURVE_PARAMS = {
@@ -126,6 +153,24 @@ def pick_runs(final: np.ndarray, seeds: list[int]) -> dict[str, int]:
         "median": seeds[order[(len(order) - 1) // 2]],
         "worst": seeds[order[-1]],
     }
+
+
+def _boundary_angles(result: dict[str, Any], runs: list[RunFiles], seeds: list[int]) -> None:
+    """For linear two-class models on 2-D data: the angle between each picked run's decision line and the
+    widest-margin line of its training data (``angle_to_max_margin_deg``), and the worst run's minus the median's."""
+    best_line: dict[str, np.ndarray] = {}  # per split data file: runs of one setting share it
+    for which in ("median", "worst", "best"):
+        run = runs[seeds.index(result[which]["seed"])]
+        normal = linear_boundary_normal(load_model(run.model))
+        if normal is None:
+            return
+        if run.data not in best_line:
+            data = read_npz(run.data)
+            best_line[run.data] = max_margin_normal(data["X_train"], data["y_train"])
+        result[which]["angle_to_max_margin_deg"] = angle_deg(normal, best_line[run.data])
+    result["worst_minus_median_angle_deg"] = (
+        result["worst"]["angle_to_max_margin_deg"] - result["median"]["angle_to_max_margin_deg"]
+    )
 
 
 @analysis_kind("runs_over_seeds", params=CURVE_PARAMS, roles=("runs",))
@@ -174,6 +219,7 @@ def runs_over_seeds(job: AnalysisJob) -> dict[str, Any]:
         result[which] = info
     if not regression:
         result["worst_minus_median_train_errors"] = result["worst"]["train_errors"] - result["median"]["train_errors"]
+        _boundary_angles(result, runs, seeds)
     else:
         result["least_squares_mse"] = result["median"]["least_squares_mse"]
         result["worst_excess_mse"] = result["worst"]["final_train_loss"] - result["worst"]["least_squares_mse"]
@@ -212,6 +258,10 @@ def runs_over_seeds(job: AnalysisJob) -> dict[str, Any]:
             rows.append({"quantity": f"{part} errors", "median run": result["median"][f"{part}_errors"],
                          "worst run": result["worst"][f"{part}_errors"], "IQM": d["iqm"], "IQR": d["iqr"],
                          "min": d["min"], "max": d["max"]})  # fmt: skip
+    if "angle_to_max_margin_deg" in result["median"]:
+        rows.append({"quantity": "angle to the widest-margin line (degrees)",
+                     "median run": result["median"]["angle_to_max_margin_deg"],
+                     "worst run": result["worst"]["angle_to_max_margin_deg"]})  # fmt: skip
     if regression:
         r2 = [_regression_fit(r)["r2_train"] for r in runs]
         d = describe(r2)
@@ -297,6 +347,15 @@ def sweep_stats(job: AnalysisJob) -> dict[str, Any]:
                      "seeds": [r.seed for r in mine]})  # fmt: skip
         arrays[f"values{i}"] = values
     by_median = sorted(rows, key=lambda r: -r["median"])
+    # consecutive settings (extras left out): the median's gain over the previous setting, and that gain divided by
+    # the previous one (below 1: diminishing returns), e.g. hidden sizes 16 -> 32 -> 64 -> 128
+    steps: dict[str, dict[str, Any]] = {}
+    main = [r for r in rows if not r["extra"]]
+    for prev, cur in zip(main, main[1:], strict=False):
+        gain = cur["median"] - prev["median"]
+        before = steps.get(prev["variant"], {}).get("median_gain")
+        steps[cur["variant"]] = {"from": prev["variant"], "median_gain": gain,
+                                 "gain_ratio": gain / before if before else None}  # fmt: skip
     result = {
         "metric": metric,
         "level": level,
@@ -314,6 +373,8 @@ def sweep_stats(job: AnalysisJob) -> dict[str, Any]:
         ],
         "by_median": [r["setting"] for r in by_median],
         "best_by_median": by_median[0]["setting"],
+        "best_variant_by_median": by_median[0]["variant"],
+        "steps": steps,
         # by variant name (no dots, so claims can address e.g. ``stats.bs64.median``)
         "stats": {r["variant"]: {k: r[k] for k in ("n", "median", "iqm", "iqr", "mean", "sd", "min", "max")}
                   for r in rows},  # fmt: skip
