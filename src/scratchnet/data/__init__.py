@@ -7,7 +7,21 @@ from __future__ import annotations
 from .errors import DataError
 from .idx import read_idx, write_idx
 from .loaders import fix_emnist_orientation, letters_subset, load_emnist_letters, load_mnist_like
-from .sources import ARCHIVES, MIRROR_ENV, RAW_FILES, Archive, RawFile, fetch, file_hash, verify
+from .sources import (
+    ARCHIVES,
+    DEFAULT_EMNIST_ZIP_CACHE,
+    MIRROR_ENV,
+    RAW_FILES,
+    Archive,
+    RawFile,
+    download_allowed,
+    fetch,
+    file_hash,
+    locate,
+    resolve_emnist_zip_cache,
+    resolve_mirror,
+    verify,
+)
 from .split import Standardizer, holdout_split, part_sizes, random_split, stratified_split
 from .synthetic import (
     GENERATORS,
@@ -22,7 +36,10 @@ from .synthetic import (
 )
 
 __all__ = [
+    "download_allowed",
+    "locate",
     "ARCHIVES",
+    "DEFAULT_EMNIST_ZIP_CACHE",
     "GENERATORS",
     "MIRROR_ENV",
     "RAW_FILES",
@@ -46,6 +63,8 @@ __all__ = [
     "part_sizes",
     "random_split",
     "read_idx",
+    "resolve_emnist_zip_cache",
+    "resolve_mirror",
     "separable_pair",
     "stratified_split",
     "verify",
