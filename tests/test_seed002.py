@@ -22,7 +22,7 @@ from sklearn.svm import SVC  # noqa: E402
 from scratchnet.data import DataError, noisy_line, random_split, separable_pair, xor_quadrants  # noqa: E402
 from scratchnet.persist import load_model  # noqa: E402
 from scratchnet.pipeline import paths  # noqa: E402
-from scratchnet.pipeline.analyses.seed002 import angle_deg, metric_value, pick_runs  # noqa: E402
+from scratchnet.pipeline.analyses.seed002 import _given_back, angle_deg, metric_value, pick_runs  # noqa: E402
 from scratchnet.pipeline.figures import AnalysisResult, FigureContext, Run  # noqa: E402
 from scratchnet.pipeline.io import read_json, write_json, write_npz  # noqa: E402
 from scratchnet.pipeline.kinds.engine import build_run, resolve  # noqa: E402
@@ -35,7 +35,7 @@ from scratchnet.pipeline.registry import (  # noqa: E402
     get_run_kind,
 )
 from scratchnet.pipeline.spec import Experiment  # noqa: E402
-from scratchnet.report.analysis_tables import analysis_table, cell  # noqa: E402
+from scratchnet.report.analysis_tables import analysis_table, analysis_value, cell  # noqa: E402
 
 # --- generators ---------------------------------------------------------------------------------------------------
 
@@ -216,6 +216,9 @@ def test_runs_over_seeds_statistics_and_picked_runs(toy: dict) -> None:
     assert res["worst_minus_median_train_errors"] == res["worst"]["train_errors"] - res["median"]["train_errors"]
     fractions = [(c[4] - c[0]) / (c[-1] - c[0]) for c in curves if c[-1] != c[0]]
     assert res["progress"]["train_acc"]["epoch4"] == pytest.approx(sps.trim_mean(fractions, 0.25))
+    rising = [c if c[-1] >= c[0] else -c for c in curves]  # a curve that ends below its start counts as falling
+    lost = [(u.max() - u[-1]) / (u.max() - u[0]) for u in rising if u.max() > u[0]]
+    assert res["given_back"]["train_acc"] == pytest.approx(sps.trim_mean(lost, 0.25))
     solved = [read_json(r.metrics)["train"]["acc"] >= 0.9 for r in toy["runs"]["xor"]]
     assert res["solved"] == {"threshold": 0.9, "count": sum(solved), "fraction": pytest.approx(np.mean(solved))}
     assert [row["quantity"] for row in res["table"]][:2] == ["final train_loss", "final train_acc"]
@@ -247,6 +250,14 @@ def test_linear_boundary_angle_to_the_widest_margin_line(toy: dict) -> None:
     assert "angle_to_max_margin_deg" not in toy["results"]["xor_runs"]["median"]  # a hidden layer: no line
     assert angle_deg(np.array([1.0, 0.0]), np.array([0.0, 2.0])) == pytest.approx(90.0)
     assert angle_deg(np.array([1.0, 1.0]), np.array([-1.0, -1.0])) == pytest.approx(180.0)
+
+
+def test_given_back_of_falling_and_rising_curves() -> None:
+    loss = np.array([[4.0, 1.0, 2.0], [3.0, 2.0, 1.0]])  # lost 1/3 of its best gain; lost nothing
+    assert _given_back(loss) == pytest.approx(np.mean([1 / 3, 0.0]))
+    acc = np.array([[0.5, 0.9, 0.8]])  # rose by 0.4, gave back 0.1
+    assert _given_back(acc) == pytest.approx(0.25)
+    assert _given_back(np.array([[1.0, 1.0]])) is None
 
 
 def test_pick_runs_ties_and_even_counts() -> None:
@@ -313,6 +324,12 @@ def test_analysis_table_cells_and_errors() -> None:
     assert plain.splitlines() == ["| a | b |", "|---|---|", "| 1 | x\\|y |"]
     with pytest.raises(ValueError, match="analysis 'knn'.*no 'table'"):
         analysis_table({"rows": []}, "knn")
+    result = {"n_runs": 15, "final": {"val_acc": {"iqm": 0.97251}}, "table": [{"n": 3}]}
+    assert analysis_value(result, "n_runs") == "15"
+    assert analysis_value(result, "final.val_acc.iqm") == "0.9725"
+    assert analysis_value(result, "table.0.n") == "3"
+    with pytest.raises(KeyError, match=r"analysis 'x': no 'acc' on the path 'final.acc' \(there: \['val_acc'\]\)"):
+        analysis_value(result, "final.acc", "x")
 
 
 # --- figures ------------------------------------------------------------------------------------------------------

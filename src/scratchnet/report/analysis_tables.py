@@ -1,4 +1,6 @@
-"""``{{analysis_table:NAME}}``: an analysis's ``result.json`` ``"table"`` (a list of row dicts) as a Markdown table.
+"""Analysis results on a report page: ``{{analysis_table:NAME}}`` renders ``result.json``'s ``"table"`` (a list of
+row dicts) as a Markdown table (:func:`analysis_table`); ``{{analysis:NAME:dotted.path}}`` puts one value of it inline
+(:func:`analysis_value`), e.g. ``{{analysis:s002_sweep_hidden:stats.h64.median}}``.
 
 The result may say how to show its rows with ``"columns"``: a list of ``{"key": k, "title": t}`` (one value) or
 ``{"keys": [a, b], "title": t, "join": "pm" | "interval"}`` (``a ± b`` or ``[a, b]``). Without it, every key of
@@ -54,3 +56,18 @@ def analysis_table(result: Mapping[str, Any], name: str = "analysis") -> str:
     lines = ["| " + " | ".join(titles) + " |", "|" + "|".join("---" for _ in titles) + "|"]
     lines += ["| " + " | ".join(_column_cell(r, c) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def analysis_value(result: Mapping[str, Any], path: str, name: str = "analysis") -> str:
+    """One value of ``result`` by dotted path (``final.train_acc.iqm``), as table text; a missing key is an error
+    naming the analysis, the path and the keys present where it stopped."""
+    node: Any = result
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            known = sorted(node) if isinstance(node, Mapping) else f"a {type(node).__name__}"
+            raise KeyError(f"analysis {name!r}: no {part!r} on the path {path!r} (there: {known})")
+    return cell(node)

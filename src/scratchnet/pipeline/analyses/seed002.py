@@ -60,6 +60,18 @@ def _fraction_of_change(values: np.ndarray, at: int) -> float | None:
     return float((values[at] - values[0]) / total)
 
 
+def _given_back(runs: np.ndarray) -> float | None:
+    """IQM over runs of the share of a curve's best improvement lost again by its end: for a curve that falls
+    overall (a loss), ``(v[-1] - min v) / (v[0] - min v)``; for one that rises (an accuracy), the mirror image.
+    0: the end is the best point; near 1: all the gain is gone. runs : (n, E)."""
+    shares = []
+    for v in runs:
+        u = v if v[-1] >= v[0] else -v  # rising
+        if u.max() > u[0]:
+            shares.append(float((u.max() - u[-1]) / (u.max() - u[0])))
+    return iqm(shares) if shares else None
+
+
 def _errors(metrics: Mapping[str, Any], part: str) -> int | None:
     m = metrics.get(part, {})
     if "acc" not in m or not m.get("n"):
@@ -240,6 +252,7 @@ def runs_over_seeds(job: AnalysisJob) -> dict[str, Any]:
         tail[k] = iqm(tails) if tails else None
     result["progress"] = progress
     result["tail_change"] = tail
+    result["given_back"] = {k: _given_back(arrays[f"{k}_runs"]) for k in keys}
     threshold = job.params.get("solved_acc")
     if threshold is not None and not regression:
         solved = [m["train"]["acc"] >= threshold for m in metrics]
