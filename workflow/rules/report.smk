@@ -6,17 +6,21 @@ rule report:
     output:
         md=L(paths.REPORT_MD),
         html=L(paths.REPORT_HTML),
-    params:
-        spec=lambda wc: JOBS.reports[wc.report],
-        experiments=lambda wc: {e: JOBS.experiments[e].to_dict() for e in JOBS.report_experiments(wc.report)},
-        not_run=lambda wc: JOBS.not_run(wc.report),
-        layout=L.to_dict(),
-        config_hash=JOBS.config_hash(),
-        code=fingerprint("report"),
-    conda:
-        "../../environment.yml"
     log:
         L.log("report", "{report}"),
+    conda:
+        "../../environment.yml"
+    params:
+        spec=lambda wc: JOBS.reports[wc.report],
+        experiments=lambda wc: {
+            e: JOBS.experiments[e].to_dict()
+            for e in JOBS.report_experiments(wc.report)
+        },
+        not_run=lambda wc: JOBS.not_run(wc.report),
+        layout=L.to_dict(),
+        config_sha256=config_hash(config),
+        repo_dir=workflow.basedir,
+        code=fingerprint("report"),
     script:
         "../scripts/report.py"
 
@@ -27,12 +31,14 @@ rule index:
     output:
         md=L(paths.INDEX_MD),
         html=L(paths.INDEX_HTML),
-    params:
-        reports=JOBS.reports,
-        code=fingerprint("report"),
-    conda:
-        "../../environment.yml"
     log:
         L.log("report", "index"),
+    conda:
+        "../../environment.yml"
+    params:
+        reports=JOBS.reports,
+        config_sha256=config_hash(config),
+        repo_dir=workflow.basedir,
+        code=fingerprint("report"),
     script:
         "../scripts/index.py"

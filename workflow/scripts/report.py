@@ -3,4 +3,5 @@ from scratchnet.report import build_report_page
 
 smk = snakemake  # noqa: F821
 p, o = smk.params, smk.output
-run_step(smk, build_report_page, smk.wildcards.report, p.spec, p.experiments, p.not_run, p.layout, o.md, o.html)
+args = (p.spec, p.experiments, p.not_run, p.layout, p.config_sha256, list(smk.input.benchmarks), p.repo_dir)
+run_step(smk, build_report_page, smk.wildcards.report, *args, o.md, o.html)

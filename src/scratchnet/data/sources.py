@@ -314,7 +314,7 @@ def locate(
             looked = [str(c) for c in candidates] + ([] if mirror is not None else [f"no mirror (${MIRROR_ENV} unset)"])
             why = "downloads not allowed" if url else "no download URL known"
             missing.append(f"{rf.name} not found: looked in {'; '.join(looked)} ({why})")
-    reason = "; ".join(missing)
+    reason = f"{len(missing)} raw file(s) missing\n" + "\n".join(missing) if missing else ""
     return {"available": not missing, "plan": plan, "reason": reason}
 
 

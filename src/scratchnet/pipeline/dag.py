@@ -4,8 +4,6 @@ tested directly."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -50,7 +48,7 @@ class Dag:
         if not self.is_raw(dataset):
             return ""
         status = self.raw[self.source_of(dataset)]
-        return "" if status["available"] else f"raw data {self.source_of(dataset)!r} not available: {status['reason']}"
+        return "" if status["available"] else f"raw data {self.source_of(dataset)!r}: {status['reason']}"
 
     def prepare_inputs(self, dataset: str) -> list[str]:
         return [self.layout(paths.RAW, source=self.source_of(dataset))] if self.is_raw(dataset) else []
@@ -175,9 +173,6 @@ class Dag:
                 if not self.figure_missing(report, f)
             ],
         }
-
-    def config_hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     # --- targets --------------------------------------------------------------------------------------------------
     def all_targets(self) -> list[str]:

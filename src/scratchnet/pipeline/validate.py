@@ -233,41 +233,19 @@ def validate_config(
         raise ConfigError(problems.items)
 
 
-def _claim_refs(claim: Any) -> Iterable[dict]:
-    """Every mapping inside a claim that names an experiment or an analysis."""
-    if isinstance(claim, dict):
-        if "experiment" in claim or "analysis" in claim:
-            yield claim
-        for v in claim.values():
-            yield from _claim_refs(v)
-    elif isinstance(claim, list):
-        for v in claim:
-            yield from _claim_refs(v)
-
-
 def _claims_problems(rid: str, path: str, config: Mapping[str, Any], variants: Mapping[str, dict], problems) -> None:
-    p = Path(path)
-    if not p.is_file():
-        problems.add(("reports", rid), f"reports.{rid}.claims: {p} does not exist")
+    from ..report.claims import check_claims, load_claims
+
+    if not Path(path).is_file():
+        problems.add(("reports", rid), f"reports.{rid}.claims: {path} does not exist")
         return
     try:
-        claims = _load_yaml(p) or []
-    except ConfigError as exc:
-        problems.items += exc.problems
+        claims = load_claims(path)
+    except ValueError as exc:
+        problems.items.append(str(exc))
         return
-    if not isinstance(claims, list):
-        problems.items.append(f"{p}: must be a YAML list of claims")
-        return
-    seen = set()
-    for i, claim in enumerate(claims):
-        cid = claim.get("id", f"#{i + 1}") if isinstance(claim, dict) else f"#{i + 1}"
-        if cid in seen:
-            problems.items.append(f"{p}: claim {cid}: id used twice")
-        seen.add(cid)
-        for ref in _claim_refs(claim):
-            # a reduced configuration may drop variants the claims name: those claims are reported "not run"
-            keys = ("experiment", "analysis") if config.get("reduced") else ("experiment", "analysis", "variant", "seed")
-            target = {k: ref[k] for k in keys if k in ref}
-            err = _ref_problems(target, config, variants, ("experiment", "analysis"))
-            if err:
-                problems.items.append(f"{p}: claim {cid}: {err}")
+    # a reduced configuration may drop variants the claims name: those claims are reported "not run"
+    problems.items += check_claims(
+        claims, path, {e: list(v) for e, v in variants.items()}, strict_variants=not config.get("reduced"),
+        analyses=set(config.get("analyses") or {}),
+    )  # fmt: skip
