@@ -15,14 +15,10 @@ from typing import Any
 import numpy as np
 
 from ...persist import load_model
+from ...stats import bootstrap_ci, describe, iqm
 from ..io import read_json, read_npz, write_json, write_npz
 from ..params import Param
 from ..registry import AnalysisJob, RunFiles, analysis_kind
-
-try:  # FALLBACK until scratchnet.stats (branch `report`) is merged; then delete pipeline/stats_fallback.py
-    from ...stats import bootstrap_ci, describe, iqm
-except ImportError:  # pragma: no cover - depends on the merge state
-    from ..stats_fallback import bootstrap_ci, describe, iqm
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
