@@ -401,3 +401,33 @@ def test_box_runs_draws_each_setting(tmp_path: Path) -> None:
     assert hatches == [None, None, "//"]
     assert json.loads(out.read_text())["metric"] == "test.acc"
     plt.close(fig)
+
+
+# --- configuration: a role reading several references (the sweeps) -----------------------------------------------
+
+
+def test_sweep_analysis_reads_every_listed_setting_in_order(merged_config) -> None:
+    from scratchnet.pipeline.dag import Dag
+
+    cfg = merged_config(True)
+    dag = Dag(cfg)
+    runs = dag.analysis_refs("s002_sweep_batch")["runs"]
+    seeds = cfg["experiments"]["s002_mnist"]["seeds"]
+    expected = [(v, s) for v in ("bs8", "bs16", "bs32", "bs64", "baseline", "bs256") for s in seeds]
+    assert [(r["variant"], r["seed"]) for r in runs] == expected
+    assert all(r["experiment"] == "s002_mnist" and r["metrics"].endswith("metrics.json") for r in runs)
+    # the shared baseline is one set of files, read by three sweeps (trained once)
+    shared = {r["metrics"] for name in ("s002_sweep_activation", "s002_sweep_batch", "s002_sweep_optimizer")
+              for r in dag.analysis_refs(name)["runs"] if r["variant"] == "baseline"}  # fmt: skip
+    assert len(shared) == len(seeds)
+
+
+def test_a_bad_reference_inside_a_list_is_named(merged_config) -> None:
+    from scratchnet.pipeline.validate import ConfigError, validate_config
+
+    cfg = merged_config(True)
+    cfg["analyses"]["s002_sweep_batch"]["inputs"]["runs"][1]["variant"] = "bs12"
+    root = Path(__file__).resolve().parents[1]
+    with pytest.raises(ConfigError, match=r"analyses.s002_sweep_batch.inputs.runs: experiment 's002_mnist' has no "
+                                          r"variant 'bs12'"):  # fmt: skip
+        validate_config(cfg, root / "workflow" / "schemas" / "config.schema.yaml", [])
