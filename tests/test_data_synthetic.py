@@ -17,11 +17,14 @@ CASES = {
     "circles": ({}, (500, 2), {0, 1}),
     "gaussian_pair": ({"mean_pos": [1.0, 1.0], "mean_neg": [-1.0, -1.0], "cov_scale": 0.5}, (200, 2), {-1, 1}),
     "moons": ({"n_samples": 300, "noise": 0.1}, (300, 2), {0, 1}),
+    "separable_pair": ({}, (200, 2), {0, 1}),
+    "xor_quadrants": ({}, (200, 2), {0, 1}),
 }
+REGRESSION = {"noisy_line"}  # float targets: tested in tests/test_seed002.py
 
 
 def test_registry_is_complete() -> None:
-    assert set(GENERATORS) == set(CASES)
+    assert set(GENERATORS) == set(CASES) | REGRESSION
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))

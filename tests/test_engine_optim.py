@@ -151,3 +151,34 @@ def test_flat_and_per_parameter_updates_are_identical(name: str) -> None:
     if state is not None:
         for k, v in getattr(opt_flat, state).items():
             assert v.shape == flat_params[k].shape, k
+
+
+@pytest.mark.parametrize("make", [lambda: Momentum(lr=0.1, momentum=0.9), lambda: Adam(lr=0.1)])
+def test_state_decayed_below_normal_floats_is_flushed(make, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under zero gradients the state decays into subnormal floats (slow arithmetic, and stuck there: 0.9 x the
+    smallest subnormal rounds back to it); every FLUSH_EVERY steps they are set to 0, which moves no parameter."""
+    import scratchnet.optim as optim
+
+    def run(flush_every: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        monkeypatch.setattr(optim, "FLUSH_EVERY", flush_every)
+        opt = make()
+        params = {"W": np.ones((4, 3), dtype=np.float32), "b": np.ones(3, dtype=np.float32)}
+        grads = {"W": np.full((4, 3), 0.5, dtype=np.float32), "b": np.full(3, 0.5, dtype=np.float32)}
+        opt.step(params, grads)
+        for g in grads.values():
+            g[...] = 0.0
+        for _ in range(1600):  # 0.9^1600 ~ 1e-73: far below float32's smallest normal (1.2e-38)
+            opt.step(params, grads)
+        state = list(opt.velocity.values()) if isinstance(opt, Momentum) else [*opt.m.values(), *opt.v.values()]
+        return params, state
+
+    def subnormal(arrays: list[np.ndarray]) -> int:
+        tiny = np.finfo(np.float32).tiny
+        return sum(int(((a != 0) & (np.abs(a) < tiny)).sum()) for a in arrays)
+
+    p_plain, s_plain = run(10**9)  # never flushed
+    p_flush, s_flush = run(16)
+    assert subnormal(s_plain) > 0  # the problem exists without the flush ...
+    assert subnormal(s_flush) == 0  # ... and not with it
+    for k in p_plain:
+        np.testing.assert_array_equal(p_flush[k], p_plain[k])  # and no parameter moved differently

@@ -151,6 +151,15 @@ def test_ranking_groups_statistics_and_other_experiments(results: Results) -> No
     assert evaluate_claim(rank("other:y > a"), results)["verdict"] == REPRODUCED
 
 
+def test_ranking_lists_every_contradicted_pair_of_a_group(results: Results) -> None:
+    # both items of the upper group lie below a: each pair is named (a group of several items after a contradiction)
+    r = evaluate_claim(rank("c, b > a"), results)
+    assert r["verdict"] == DIFFERS
+    assert "a > c" in r["note"] and "a > b" in r["note"], r["note"]
+    r = evaluate_claim(rank("b, c > a, t"), results)
+    assert r["verdict"] == DIFFERS and "a > b" in r["note"] and "a > c" in r["note"], r["note"]
+
+
 def test_ranking_not_run(results: Results) -> None:
     r = evaluate_claim(rank("a > gone:z", experiment="sweep"), results)
     assert r["verdict"] == NOT_RUN and "file mnist.gz missing" in r["note"] and r["ours_text"] == "–"

@@ -256,6 +256,29 @@ def _fake_summary(exp, rng: np.random.Generator) -> dict:
             "variants": variants}  # fmt: skip
 
 
+def _fake_analysis(spec: dict, rng: np.random.Generator) -> dict:
+    """A result.json of the analysis's kind with every key its claims and placeholders may name (synthetic
+    numbers). A new analysis kind needs an entry here, so its templates are checked too."""
+    kind, params = spec["kind"], spec.get("params") or {}
+    num = lambda: float(rng.uniform(0.5, 1))  # noqa: E731
+    if kind == "runs_over_seeds":
+        keys = list(params.get("series", ["train_loss"])) + [params.get("rank_by", "train_loss")]
+        run = {**{f"final_{k}": num() for k in keys}, "seed": 0, "train_acc": num(), "train_errors": 3,
+               "angle_to_max_margin_deg": num()}  # fmt: skip
+        return {"n_runs": 25, "median": run, "worst": run, "best": run, "final": {k: {"iqm": num()} for k in keys},
+                "progress": {k: {f"epoch{e}": num() for e in params.get("progress_epochs", [])} for k in keys},
+                "tail_change": dict.fromkeys(keys, 0.01), "given_back": dict.fromkeys(keys, 0.01),
+                "solved": {"fraction": num()}, "worst_minus_median_train_errors": 1, "worst_excess_mse": 0.01,
+                "worst_minus_median_angle_deg": 1.0, "table": [{"quantity": "q", "IQM": num()}]}  # fmt: skip
+    if kind == "sweep_stats":
+        refs = spec["inputs"]["runs"]
+        variants = [r["variant"] for r in (refs if isinstance(refs, list) else [refs])]
+        return {"table": [{"setting": v, "median": num()} for v in variants],
+                "stats": {v: {"n": 15, "median": num()} for v in variants},
+                "steps": {v: {"median_gain": 0.01, "gain_ratio": 0.5} for v in variants}}  # fmt: skip
+    raise AssertionError(f"no synthetic result for analysis kind {kind!r}: add one to _fake_analysis")
+
+
 @pytest.mark.parametrize("reduced", [False, True])
 def test_shipped_templates_fill_completely(reduced: bool, merged_config, tmp_path: Path, monkeypatch) -> None:
     """Every placeholder of every shipped template resolves (claim ids, parameters, variants, figures exist), on
@@ -273,6 +296,10 @@ def test_shipped_templates_fill_completely(reduced: bool, merged_config, tmp_pat
                 epochs = [{"epoch": e, "train_acc": 0.1 * e, "test_acc": 0.1 * e, "train_loss": 1 - 0.1 * e,
                            "test_loss": 1 - 0.1 * e, "val_acc": 0.1 * e} for e in range(11)]  # fmt: skip
                 h.write_text(json.dumps({"epochs": epochs}))
+    for name, a in (cfg.get("analyses") or {}).items():
+        out = Path(paths.Layout()(paths.ANALYSIS_JSON, analysis=name))
+        out.parent.mkdir(parents=True)
+        out.write_text(json.dumps(_fake_analysis(a, rng)))
     for rid, spec in cfg["reports"].items():
         spec = {**spec, "claims": str(root / spec["claims"])}
         mine = {n: e for n, e in experiments.items() if e.report == rid}

@@ -12,6 +12,8 @@ Workloads:
 3. per-sample SGD (batch 1) on 784-128-1 with a sigmoid output (seed 000's EMNIST model), 10,000 updates.
 4. peak memory of one epoch of workload 1's model on 60,000 x 784 rows (training only, and with the end-of-epoch
    evaluation on the training set), next to the dataset's size: no full-dataset copy means a peak far below it.
+5. (opt-in, ``--workloads 5``) workload 2 at batch 8: seed 002's smallest batch, where per-update Python overhead
+   shows; compare its seconds per update with workload 2's.
 
 ``--quick`` shrinks the data (2,000 rows; 500 per-sample updates; 3,000 rows for workload 4) for a smoke test.
 
@@ -316,6 +318,7 @@ def workloads(quick: bool) -> list[Workload]:
         Workload("1", [784, 500, 250, 100, 10], "sigmoid", "sgd", 0.01, 64, n12),
         Workload("2", [784, 64, 32, 10], "relu", "adam", 1e-3, 128, n12),
         Workload("3", [784, 128, 1], "sigmoid", "sgd", 0.1, 1, n3, max_updates=n3, impls=("ours", "torch")),
+        Workload("5", [784, 64, 32, 10], "relu", "adam", 1e-3, 8, n12),
     ]
 
 
@@ -396,7 +399,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=",".join(IMPLEMENTATIONS),
         help="comma-separated implementations to run (default: ours,sklearn,torch; torch only if importable)",
     )
-    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workloads to run (default: 1,2,3,4)")
+    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated workloads 1-5 to run (default: 1,2,3,4)")
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error(f"--repeat must be >= 1, got {args.repeat}")
@@ -407,9 +410,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     if bad:
         p.error(f"unknown implementation(s) {bad}; known: {list(IMPLEMENTATIONS)}")
     args.workloads = [s.strip() for s in args.workloads.split(",") if s.strip()]
-    bad = sorted(set(args.workloads) - {"1", "2", "3", "4"})
+    bad = sorted(set(args.workloads) - {"1", "2", "3", "4", "5"})
     if bad:
-        p.error(f"unknown workload(s) {bad}; known: 1, 2, 3, 4")
+        p.error(f"unknown workload(s) {bad}; known: 1, 2, 3, 4, 5")
     return args
 
 

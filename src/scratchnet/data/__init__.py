@@ -22,8 +22,18 @@ from .sources import (
     resolve_mirror,
     verify,
 )
-from .split import Standardizer, holdout_split, part_sizes, stratified_split
-from .synthetic import GENERATORS, blobs, circles, gaussian_pair, generate, moons
+from .split import Standardizer, holdout_split, part_sizes, random_split, stratified_split
+from .synthetic import (
+    GENERATORS,
+    blobs,
+    circles,
+    gaussian_pair,
+    generate,
+    moons,
+    noisy_line,
+    separable_pair,
+    xor_quadrants,
+)
 
 __all__ = [
     "download_allowed",
@@ -49,11 +59,15 @@ __all__ = [
     "load_emnist_letters",
     "load_mnist_like",
     "moons",
+    "noisy_line",
     "part_sizes",
+    "random_split",
     "read_idx",
     "resolve_emnist_zip_cache",
     "resolve_mirror",
+    "separable_pair",
     "stratified_split",
     "verify",
     "write_idx",
+    "xor_quadrants",
 ]

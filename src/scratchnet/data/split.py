@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from .errors import DataError
 
-__all__ = ["Standardizer", "holdout_split", "part_sizes", "stratified_split"]
+__all__ = ["Standardizer", "holdout_split", "part_sizes", "random_split", "stratified_split"]
 
 _TOL = 1e-9
 
@@ -143,6 +143,35 @@ def stratified_split(y: ArrayLike, fractions: Mapping[str, float], seed: int) ->
     if empty:
         raise DataError(f"split of {y.size} items by {dict(fractions)} leaves part(s) {empty} empty")
     return _split_by_table(y, names, sizes, np.random.default_rng(seed))
+
+
+def random_split(n: int, fractions: Mapping[str, float], seed: int) -> dict[str, np.ndarray]:
+    """Split ``0 .. n-1`` into named parts at random, without stratification (regression targets have no classes).
+
+    Parameters
+    ----------
+    n : int
+        Number of items (> 0).
+    fractions : mapping of str to float
+        As :func:`stratified_split`; part sizes are :func:`part_sizes`.
+    seed : int
+        Seed of the ``np.random.Generator`` that permutes the items.
+
+    Returns
+    -------
+    dict of str to ndarray of int64
+        Part name -> indices, sorted ascending; disjoint, covering ``0 .. n-1``.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise DataError(f"random_split: n must be a positive integer, got {n!r}")
+    names, w = _check_fractions(fractions)
+    sizes = _largest_remainder(int(n), w)
+    empty = [name for name, size in zip(names, sizes, strict=True) if size == 0]
+    if empty:
+        raise DataError(f"split of {n} items by {dict(fractions)} leaves part(s) {empty} empty")
+    perm = np.random.default_rng(seed).permutation(int(n))
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    return {name: np.sort(perm[bounds[i] : bounds[i + 1]]).astype(np.int64) for i, name in enumerate(names)}
 
 
 def holdout_split(y_train: ArrayLike, n_val: int, seed: int, stratify: bool = True) -> dict[str, np.ndarray]:

@@ -71,13 +71,16 @@ class Dag:
 
     # --- analyses -------------------------------------------------------------------------------------------------
     def analysis_refs(self, name: str) -> dict[str, list[dict[str, Any]]]:
-        """Role -> the runs an analysis reads (one per seed for ``seed: all``), with their file paths."""
+        """Role -> the runs an analysis reads (one per seed for ``seed: all``), with their file paths. A role given
+        a list of references reads the runs of each, in order."""
         out: dict[str, list[dict[str, Any]]] = {}
-        for role, ref in (self.analyses[name].get("inputs") or {}).items():
-            exp = self.experiments[ref["experiment"]]
-            seed = ref.get("seed", exp.seeds[0])
-            seeds = list(exp.seeds) if seed == "all" else [int(seed)]
-            out[role] = [self._run_files(exp, ref["variant"], s) for s in seeds]
+        for role, refs in (self.analyses[name].get("inputs") or {}).items():
+            out[role] = []
+            for ref in refs if isinstance(refs, list) else [refs]:
+                exp = self.experiments[ref["experiment"]]
+                seed = ref.get("seed", exp.seeds[0])
+                seeds = list(exp.seeds) if seed == "all" else [int(seed)]
+                out[role] += [self._run_files(exp, ref["variant"], s) for s in seeds]
         return out
 
     def _run_files(self, exp: Experiment, variant: str, seed: int) -> dict[str, Any]:
@@ -95,7 +98,8 @@ class Dag:
         )
 
     def analysis_missing(self, name: str) -> str:
-        refs = (self.analyses[name].get("inputs") or {}).values()
+        roles = (self.analyses[name].get("inputs") or {}).values()
+        refs = [r for refs in roles for r in (refs if isinstance(refs, list) else [refs])]
         return next((m for m in (self.missing(r["experiment"]) for r in refs) if m), "")
 
     # --- figures --------------------------------------------------------------------------------------------------

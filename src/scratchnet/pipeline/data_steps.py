@@ -19,6 +19,7 @@ from ..data import (
     load_emnist_letters,
     load_mnist_like,
     locate,
+    random_split,
     resolve_emnist_zip_cache,
     resolve_mirror,
     stratified_split,
@@ -102,6 +103,8 @@ def make_split(name: str, spec: dict[str, Any], dataset_npz: str | Path, out: st
     seed = int(spec["seed"])
     if method == "stratified":
         parts = stratified_split(y, dict(spec["fractions"]), seed)
+    elif method == "random":  # no stratification: regression targets
+        parts = random_split(len(y), dict(spec["fractions"]), seed)
     elif method == "holdout":
         train_idx = np.flatnonzero(~is_test)
         test_idx = np.flatnonzero(is_test)
@@ -110,7 +113,7 @@ def make_split(name: str, spec: dict[str, Any], dataset_npz: str | Path, out: st
         h = holdout_split(y[train_idx], int(spec["n_val"]), seed)
         parts = {"train": train_idx[h["train"]], "val": train_idx[h["val"]], "test": test_idx}
     else:
-        raise DataError(f"splits.{name}.method: unknown method {method!r}; use 'stratified' or 'holdout'")
+        raise DataError(f"splits.{name}.method: unknown method {method!r}; use 'stratified', 'random' or 'holdout'")
     for required in ("train", "test"):
         if required not in parts:
             raise DataError(f"splits.{name}: no {required!r} part (got {sorted(parts)})")

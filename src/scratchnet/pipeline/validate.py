@@ -214,14 +214,15 @@ def validate_config(
         inputs = a.get("inputs") or {}
         for role in sorted(set(kind.roles) - set(inputs)):
             problems.add(item, f"{where}.inputs: role {role!r} missing (kind {a['kind']} needs {list(kind.roles)})")
-        for role, ref in inputs.items():
+        for role, refs in inputs.items():
             if role not in kind.roles:
                 problems.add(item, f"{where}.inputs.{role}: unknown role (kind {a['kind']} takes {list(kind.roles)})")
-            err = _ref_problems(ref, config, variants, ("experiment",))
-            if err:
-                problems.add(item, f"{where}.inputs.{role}: {err}")
-            elif ref.get("variant", "selected") in ("selected", "all"):
-                problems.add(item, f"{where}.inputs.{role}: name one variant (analyses take no 'selected'/'all')")
+            for ref in refs if isinstance(refs, list) else [refs]:  # one reference, or a list of them
+                err = _ref_problems(ref, config, variants, ("experiment",))
+                if err:
+                    problems.add(item, f"{where}.inputs.{role}: {err}")
+                elif ref.get("variant", "selected") in ("selected", "all"):
+                    problems.add(item, f"{where}.inputs.{role}: name one variant (analyses take no 'selected'/'all')")
 
     from .figures import COMMON
 

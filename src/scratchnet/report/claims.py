@@ -325,6 +325,8 @@ def _evaluate_value(claim: dict[str, Any], results: Results) -> dict[str, Any]:
         if table is None:
             return _not_run(out, claim, f"Not run: {results.reason(ours['analysis'])}.")
         value = dotted(table, ours["metric"], f"analysis {ours['analysis']}")
+        if value is None:  # e.g. a statistic at an epoch beyond this configuration's budget
+            return _not_run(out, claim, f"Not run: analysis {ours['analysis']} has no {ours['metric']} here.")
         sd = None
         if isinstance(value, dict) and "mean" in value:
             value, sd = value["mean"], value.get("sd")
@@ -416,8 +418,8 @@ def _evaluate_ranking(claim: dict[str, Any], results: Results) -> dict[str, Any]
                     continue
                 a_above = ia.low > ib.high
                 if a_above != (relation == ">"):
-                    upper, lower = (a, b) if a_above else (b, a)
-                    contradicted.append(f"{upper} > {lower}" if relation == ">" else f"{lower} < {upper}")
+                    hi, lo = (a, b) if a_above else (b, a)  # not upper/lower: the loops above still use those
+                    contradicted.append(f"{hi} > {lo}" if relation == ">" else f"{lo} < {hi}")
     out["ours_text"] = order_text(list(measured.values()), ascending=relation == "<")
     notes = [claim.get("note", "")]
     if contradicted:

@@ -25,6 +25,8 @@ mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may 
   it) or ``note``.
 - ``{{claims}}`` — the claims audit table; ``{{claims_summary}}`` — its verdict counts.
 - ``{{not_run}}`` — experiments that could not run, and why.
+- ``{{analysis_table:NAME}}`` — an analysis's ``table`` (:mod:`.analysis_tables`); ``{{analysis:NAME:PATH}}`` — one
+  value of its result by dotted path.
 
 Every page ends with a provenance section (:func:`provenance_md`).
 """
@@ -45,6 +47,7 @@ import numpy as np
 from ..pipeline import paths
 from ..pipeline.io import read_json
 from ..pipeline.spec import Experiment
+from . import analysis_tables
 from . import claims as cl
 from .fmt import as_written, fmt, mean_sd, num
 
@@ -411,6 +414,21 @@ class Page:
         total = sum(counts.values())
         return f"{total} claims: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
 
+    def analysis_table(self, name: str) -> str:
+        """``{{analysis_table:NAME}}``: the analysis's table (see :mod:`.analysis_tables`)."""
+        result = self.results.analysis(name)
+        if result is None:
+            return f"*Not run: analysis {name} ({self.results.reason(name)}).*"
+        return analysis_tables.analysis_table(result, name)
+
+    def analysis_value(self, arg: str) -> str:
+        """``{{analysis:NAME:dotted.path}}``: one value of the analysis's result."""
+        name, _, path = arg.partition(":")
+        if not path:
+            raise ValueError(f"{{{{analysis:{arg}}}}}: write {{{{analysis:NAME:dotted.path}}}}")
+        result = self.results.analysis(name)
+        return "–" if result is None else analysis_tables.analysis_value(result, path, name)
+
     def fill(self, text: str) -> str:
         handlers = {
             "table": self.table,
@@ -427,6 +445,8 @@ class Page:
             "claims": self.claims_table,
             "claims_summary": self.claims_summary,
             "not_run": self.not_run,
+            "analysis_table": self.analysis_table,
+            "analysis": self.analysis_value,
         }
 
         def sub(m: re.Match) -> str:

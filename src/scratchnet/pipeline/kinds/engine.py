@@ -92,11 +92,13 @@ def _check_init_names(params: dict[str, Any]) -> list[str]:
     return errors
 
 
-def resolve(params: dict[str, Any], n_features: int, n_classes: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def resolve(
+    params: dict[str, Any], n_features: int, n_classes: int, n_targets: int = 1
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split flat run parameters into (model kwargs, train kwargs), building ``layer_sizes`` from ``hidden``.
 
     ``output``: ``"sigmoid"`` (one output unit; the default for two classes), ``"softmax"`` (one unit per class) or
-    ``"identity"`` (one unit per class, regression).
+    ``"identity"`` (regression: one unit per target, ``n_targets``).
     """
     model_kw: dict[str, Any] = {}
     train_kw: dict[str, Any] = {}
@@ -107,16 +109,25 @@ def resolve(params: dict[str, Any], n_features: int, n_classes: int) -> tuple[di
             model_kw[k] = v
     if "hidden" in params:
         output = params.get("output", "sigmoid" if n_classes == 2 else "softmax")
-        n_out = 1 if output == "sigmoid" else n_classes
+        if output not in ("sigmoid", "softmax", "identity"):
+            raise ValueError(f"output: unknown output {output!r} (known: identity, sigmoid, softmax)")
+        n_out = {"sigmoid": 1, "identity": n_targets}.get(output, n_classes)
         model_kw["layer_sizes"] = [n_features, *list(params["hidden"] or []), n_out]
     return model_kw, train_kw
 
 
 def build_run(run: RunSpec, data: dict[str, np.ndarray]):
     """The model and training configuration of one run; the run seed drives initialisation and shuffling."""
-    X = data["X_train"]
-    n_classes = len(np.unique(np.concatenate([data[f"y_{p}"] for p in PARTS if f"y_{p}" in data])))
-    model_kw, train_kw = resolve(run.params, X.shape[1], n_classes)
+    X, y = data["X_train"], data["y_train"]
+    params = dict(run.params)
+    if run.kind == "mlp_regressor":  # targets, not classes: the output size is the target dimension
+        params.setdefault("output", "identity")
+        if params["output"] != "identity":
+            raise ValueError(f"{run.where}: output {params['output']!r}: a regressor's output is 'identity'")
+        n_classes = 0
+    else:
+        n_classes = len(np.unique(np.concatenate([data[f"y_{p}"] for p in PARTS if f"y_{p}" in data])))
+    model_kw, train_kw = resolve(params, X.shape[1], n_classes, n_targets=1 if y.ndim == 1 else y.shape[1])
     if "layer_sizes" not in model_kw and run.kind in ("logistic_regression", "perceptron"):
         model_kw["n_features"] = X.shape[1]
     model = build_model(run.kind, **model_kw, seed=run.seed)
