@@ -125,7 +125,7 @@ def scratchnet_model(clf: Any, dtype: str = "float32", seed: int = 0) -> MLPClas
 
 
 def linear_layers(net: Any) -> list[Linear]:
-    """The Linear layers of a (possibly nested) Sequential, in forward order (an autoencoder's encoder, then decoder)."""
+    """The Linear layers of a (possibly nested) Sequential in forward order (an autoencoder: encoder, decoder)."""
     out: list[Linear] = []
     for layer in getattr(net, "layers", []):
         out += [layer] if isinstance(layer, Linear) else linear_layers(layer)
