@@ -150,14 +150,9 @@ def test_seed004_config_is_valid_and_figures_name_existing_variants(reduced: boo
     exps = load_experiments(cfg)
     for name, fig in cfg["reports"]["004"]["figures"].items():
         for ref in fig["runs"]:
+            assert ref["experiment"] in exps, (name, ref)
             exp = exps[ref["experiment"]]
             assert ref.get("variant", "selected") in {"selected", "all", *exp.variants}, (name, ref)
-    main = exps["s004_activations"]
-    assert main.run_params("sigmoid")["hidden"] == [500, 250, 100]
-    assert {main.run_params(v)["batch_size"] for v in main.variants} == {64}
-    if not reduced:
-        assert main.seeds == (0, 1, 2, 3, 4) and main.run_params("relu_l2")["l2"] == 1e-4
-        assert cfg["splits"]["s004_mnist"]["n_val"] == 10000
 
 
 def test_claims_point_at_existing_experiments_variants_and_metrics(merged_config) -> None:

@@ -58,6 +58,7 @@ class ReportInputs:
     experiments: dict[str, Experiment]
     not_run: dict[str, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    layout: paths.Layout = field(default_factory=paths.Layout)
 
 
 def fmt(value: Any, digits: int = 3) -> str:
@@ -101,7 +102,7 @@ class Page:
         if experiment in self.inputs.not_run:
             return None
         if experiment not in self._summaries:
-            self._summaries[experiment] = read_json(paths.SUMMARY.format(experiment=experiment))
+            self._summaries[experiment] = read_json(self.inputs.layout(paths.SUMMARY, experiment=experiment))
         return self._summaries[experiment]
 
     def not_run_text(self, experiment: str) -> str:
@@ -131,7 +132,7 @@ class Page:
             raise KeyError(
                 f"template refers to figure {name!r}, not declared under reports.{self.inputs.report}.figures"
             )
-        png = Path(paths.FIGURE.format(report=self.inputs.report, figure=name))
+        png = Path(self.inputs.layout(paths.FIGURE, report=self.inputs.report, figure=name))
         missing = [e for e in (r.get("experiment") for r in spec.get("runs", [])) if e in self.inputs.not_run]
         if missing or not png.exists():
             why = self.not_run_text(missing[0]) if missing else "*Figure not built.*"
@@ -168,7 +169,7 @@ class Page:
         variant = s["selected"] if variant == "selected" else variant
         if variant not in s["variants"]:
             return f"– (no variant `{variant}` in this configuration)"
-        v, sd = lookup(s, variant, metric)
+        v, sd = lookup(s, variant, metric, self.inputs.layout)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return f"{float(v):.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
         return fmt(v)
@@ -180,7 +181,7 @@ class Page:
         if s is not None and s.get("selected") is None:
             selection = f"no selection (no {exp.select_by} measured)"
         lines = [
-            f"- model: `{exp.model}` ({exp.trainer}); parameters: `{exp.params}`",
+            f"- run kind: `{exp.model}`; parameters: `{exp.params}`",
             f"- variants: {', '.join(f'`{v}`' for v in exp.variants)}",
             f"- seeds: {list(exp.seeds)}; {selection}",
         ]
@@ -251,7 +252,9 @@ class Page:
         return PLACEHOLDER.sub(sub, text)
 
 
-def lookup(summary: dict[str, Any], variant: str, metric: str) -> tuple[Any, Any]:
+def lookup(
+    summary: dict[str, Any], variant: str, metric: str, layout: paths.Layout | None = None
+) -> tuple[Any, Any]:
     """(value, sd) of ``metric`` for ``variant`` in an experiment summary.
 
     ``metric`` forms: ``test_acc`` (mean over seeds); ``selected`` (the selected variant's name);
@@ -270,7 +273,7 @@ def lookup(summary: dict[str, Any], variant: str, metric: str) -> tuple[Any, Any
         part, i, j = rest.split(".")
         return d["confusion"][part]["mean"][int(i)][int(j)], None
     if head == "epoch":
-        return _epoch_value(summary, variant, rest)
+        return _epoch_value(summary, variant, rest, layout or paths.Layout())
     if head == "report":
         part, label_field = rest.split(".", 1)
         label, fld = label_field.rsplit(".", 1)
@@ -294,13 +297,15 @@ class EpochNotRun(LookupError):
     """A claim refers to an epoch the runs of this configuration never reached (a reduced budget)."""
 
 
-def _epoch_value(summary: dict[str, Any], variant: str, rest: str) -> tuple[float, float | None]:
+def _epoch_value(
+    summary: dict[str, Any], variant: str, rest: str, layout: paths.Layout
+) -> tuple[float, float | None]:
     """Mean (and sd over seeds) of history key ``<key>`` at epoch ``<N>`` (``rest`` = ``"<N>.<key>"``)."""
     epoch_text, _, key = rest.partition(".")
     epoch = int(epoch_text)
     values = []
     for seed in summary["variants"][variant]["seeds"]:
-        path = paths.run_path(paths.HISTORY, summary["experiment"], variant, seed)
+        path = layout.run(paths.HISTORY, summary["experiment"], variant, seed)
         epochs = read_json(path)["epochs"]
         if not epochs or epoch > epochs[-1].get("epoch", 0):
             raise EpochNotRun(f"epoch {epoch} is beyond this configuration's budget ({len(epochs)} records)")
@@ -328,7 +333,7 @@ def audit_claim(claim: dict[str, Any], page: Page) -> dict[str, Any]:
         out["note"] = (claim.get("note", "") + f" Variant {variant!r} is not in this configuration.").strip()
         return out
     try:
-        value, sd = lookup(s, variant, ours["metric"])
+        value, sd = lookup(s, variant, ours["metric"], page.inputs.layout)
     except EpochNotRun as exc:
         out.update(verdict="not run", ours_text="–")
         out["note"] = (claim.get("note", "") + f" Not run: {exc}.").strip()
@@ -404,8 +409,8 @@ def build_index(reports: dict[str, Any], md_files: list[str], md_out: str | Path
         "(`snakemake --cores N`). Each page ends with a claims audit: the seed report's numbers beside ours.",
         "",
     ]
-    for rid, spec in reports.items():
-        md = Path(paths.REPORT_MD.format(report=rid))
+    for (rid, spec), md_file in zip(reports.items(), md_files, strict=True):
+        md = Path(md_file)
         summary_line = ""
         text = md.read_text() if md.exists() else ""
         m = re.search(r"^(\d+ claims: .*)$", text, flags=re.M)
@@ -415,3 +420,24 @@ def build_index(reports: dict[str, Any], md_files: list[str], md_out: str | Path
     text = "\n".join(lines) + "\n"
     write_text(md_out, text)
     write_text(html_out, to_html(text, "scratchnet reports", Path(md_out).parent))
+
+
+def build_report_page(
+    report: str,
+    spec: dict[str, Any],
+    experiments: dict[str, dict[str, Any]],
+    not_run: dict[str, str],
+    layout: dict[str, str],
+    md_out: str | Path,
+    html_out: str | Path,
+) -> None:
+    """:func:`build_report` from the report rule's parameters (experiments as :meth:`Experiment.to_dict`, the
+    output roots as :meth:`Layout.to_dict`)."""
+    inputs = ReportInputs(
+        report=report,
+        spec=spec,
+        experiments={name: Experiment.from_dict(d) for name, d in experiments.items()},
+        not_run=dict(not_run),
+        layout=paths.Layout(**layout),
+    )
+    build_report(inputs, md_out, html_out)
