@@ -235,14 +235,17 @@ def test_sklearn_autoencoder_and_feature_classifiers(tmp_path: Path) -> None:
     m = read_json(ae.metrics)
     assert m["scalars"]["test_mse"] == pytest.approx(m["test"]["loss"])
     assert _shapes(ae.predictions) == {"test_recon": (40, 16), "test_mse": (40,)}
-    h = read_json(ae.history)
-    assert len(h["epochs"]) == 3 and h["epochs"][-1]["val_loss"] > 0
+    ours = _run(tmp_path, data, "mlp_autoencoder", {**AE, "hidden": [8, 4, 8], "activation": "relu"}, "ours_ae")
+    assert _shapes(ours.predictions) == _shapes(ae.predictions)
+    assert set(read_json(ours.metrics)) == set(m)
+    for h in (read_json(ae.history), read_json(ours.history)):
+        assert len(h["epochs"]) == 3 and h["epochs"][-1]["val_loss"] > 0 and h["epochs"][-1]["train_loss"] > 0
     raw = _run(tmp_path, data, "sklearn_mlp", {**C2, "activation": "tanh"}, "raw")
     settings = {"hidden": [5], "activation": "tanh", "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 2}
     results = {}
-    for trainer in ("sklearn", "ours"):
+    for trainer, autoencoder in (("sklearn", ae), ("ours", ours)):
         results[trainer] = feature_classifier(_job(tmp_path, f"f_{trainer}", {"trainer": trainer, **settings},
-                                                   {"autoencoder": [ae], "raw": [raw]}))  # fmt: skip
+                                                   {"autoencoder": [autoencoder], "raw": [raw]}))  # fmt: skip
     a, b = results["sklearn"], results["ours"]
     assert a["table"][0]["n_features"] == b["table"][0]["n_features"] == 4  # the bottleneck
     assert set(a["table"][0]) == set(b["table"][0])

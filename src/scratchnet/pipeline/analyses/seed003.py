@@ -216,8 +216,13 @@ def backprop_step(job: AnalysisJob) -> dict[str, Any]:
             }
             rows.append(row)
     slips = [r for r in rows if r["status"] not in ("", "exact", "rounded")]
+    values = {}  # flat: one number per key (vectors as <name>_1, <name>_2, ...), for claims
+    for q, v in ours.items():
+        arr = np.atleast_1d(np.asarray(v, dtype=np.float64))
+        values.update({q: float(arr[0])} if np.ndim(v) == 0 else {f"{q}_{i + 1}": float(x) for i, x in enumerate(arr)})
     result = {
         "description": "Seed 003 Q1(a): one full-batch gradient step computed by our engine (float64)",
+        "values": values,
         "ours": ours,
         "from_seed_values": from_seed,
         "ours_rounded": rounded,
@@ -337,12 +342,18 @@ def svm_analysis(job: AnalysisJob) -> dict[str, Any]:
         row(f"prediction for {list(map(float, test))}", seed.get("prediction"), ours["prediction"],
             sk["prediction"], (seed["prediction"] == ours["prediction"]) if "prediction" in seed else None)  # fmt: skip
     audited = [x["seed_agrees"] for x in rows if x["seed_agrees"] is not None]
+    values = {**{f"w_{i + 1}": float(v) for i, v in enumerate(sol.w)}, "b": sol.b, "margin": sol.margin,
+              "closest_distance": sol.closest_distance, "n_support_vectors": int(len(sol.on_margin)),
+              "support_vectors_sorted": _point_set(X[sol.on_margin]), "sklearn_agrees": sk["agrees"]}  # fmt: skip
+    if test is not None:
+        values["prediction"] = ours["prediction"]
     result = {
         "description": "hard-margin linear SVM: our exact active-set solver beside scikit-learn's SVC",
         "method": "enumerate point sets of size 2..d+1 with both labels; solve each one's KKT system "
         "(w = Σ αᵢ yᵢ xᵢ, Σ αᵢ yᵢ = 0, yᵢ (w·xᵢ + b) = 1) exactly; keep the solution with all αᵢ ≥ 0 "
         "that satisfies every constraint, of smallest ‖w‖",
         "n_points": int(len(X)),
+        "values": values,
         "ours": ours,
         "sklearn": sk,
         "seed": seed,
@@ -447,6 +458,9 @@ def majority_share(job: AnalysisJob) -> dict[str, Any]:
                                                             for r in constant),  # fmt: skip
         "constant_acc_mean": float(np.mean([r["test_acc"] for r in constant])) if constant else None,
     }
+    out["constant_acc_minus_majority_share"] = (
+        out["constant_acc_mean"] - test["majority_share"] if constant else None
+    )
     # plain random splits: the majority class's count in a test part of this size is hypergeometric
     K = int(np.sum(y_full == test["majority_class"]))
     dist = hypergeom(len(y_full), K, test["n"])
@@ -634,4 +648,86 @@ def feature_classifier(job: AnalysisJob) -> dict[str, Any]:
     out["table"] = rows
     write_json(job.json_out, out)
     write_npz(job.npz_out, **curves)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Section B: the seed's qualitative reading of its loss curves, as numbers
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def curve_numbers(history: dict[str, Any], y_train: np.ndarray, spike: float) -> dict[str, Any]:
+    """Numbers of one run's loss curves: where early stopping kept the weights, how far the validation loss rose
+    after its minimum (``val_rise_rel``: (last − min) / min), how many epochs raised the validation loss by more
+    than ``spike`` (relative), and the last training loss against the entropy of the training labels (the loss of
+    predicting the class frequencies: a network that learns nothing but the output biases ends there)."""
+    epochs = history.get("epochs", [])
+    val = np.array([e.get("val_loss", np.nan) for e in epochs], dtype=float)
+    train = np.array([e.get("train_loss", np.nan) for e in epochs], dtype=float)
+    freq = np.bincount(y_train) / len(y_train)
+    prior_entropy = float(-np.sum(freq[freq > 0] * np.log(freq[freq > 0])))
+    ok = np.isfinite(val)
+    out: dict[str, Any] = {"n_epochs": int(history.get("n_epochs") or len(epochs)),
+                           "best_epoch": history.get("best_epoch"), "stopped": history.get("stopped"),
+                           "prior_entropy": prior_entropy}  # fmt: skip
+    if ok.any():
+        v = val[ok]
+        out.update(min_val_loss=float(v.min()), final_val_loss=float(v[-1]),
+                   val_rise_rel=float((v[-1] - v.min()) / v.min()),
+                   spikes=int(np.sum(v[1:] > v[:-1] * (1 + spike))))  # fmt: skip
+    if np.isfinite(train).any():
+        t = train[np.isfinite(train)]
+        out.update(final_train_loss=float(t[-1]), train_loss_minus_prior=float(t[-1] - prior_entropy))
+    return out
+
+
+@analysis_kind(
+    "curve_numbers",
+    params={
+        "spike": Param("float", "a validation-loss rise above this fraction of the previous epoch's is a spike", min=0),
+        "groups": Param("mapping", "group name -> variant names whose runs are averaged"),
+        "differences": Param("mapping", "name -> [group a, group b, number]: a's mean minus b's"),
+    },
+    roles=("runs",),
+)
+def curve_numbers_analysis(job: AnalysisJob) -> dict[str, Any]:
+    """Per run, per variant (mean over seeds), per named group of variants and for named differences of groups:
+    the numbers of :func:`curve_numbers`, plus each run's test accuracy."""
+    spike = float(job.params.get("spike", 0.1))
+    rows = []
+    for r in job.inputs.get("runs", []):
+        row = {"variant": r.variant, "seed": r.seed,
+               **curve_numbers(read_json(r.history), read_npz(r.data)["y_train"], spike)}  # fmt: skip
+        row["test_acc"] = read_json(r.metrics).get("test", {}).get("acc")
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"{job.where}: needs runs under inputs.runs")
+    numeric = [k for k in rows[0] if k not in ("variant", "seed", "stopped", "best_epoch")]
+
+    def mean_of(sel: list[dict[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {"n_runs": len(sel)}
+        for k in numeric:
+            vals = [s[k] for s in sel if isinstance(s.get(k), (int, float))]
+            out[k] = float(np.mean(vals)) if vals else None
+        return out
+
+    by_variant = {v: mean_of([r for r in rows if r["variant"] == v]) for v in dict.fromkeys(r["variant"] for r in rows)}
+    groups = {}
+    for g, members in (job.params.get("groups") or {}).items():
+        sel = [r for r in rows if r["variant"] in set(members)]
+        groups[g] = mean_of(sel) if sel else None
+    differences = {}
+    for name, spec in (job.params.get("differences") or {}).items():
+        if not (isinstance(spec, list) and len(spec) == 3):
+            raise ValueError(f"{job.where}.params.differences.{name}: expected [group a, group b, number]")
+        a, b, k = spec
+        for gname in (a, b):
+            if gname not in (job.params.get("groups") or {}):
+                raise ValueError(f"{job.where}.params.differences.{name}: unknown group {gname!r}")
+        ga, gb = groups.get(a), groups.get(b)
+        differences[name] = (ga[k] - gb[k]) if ga and gb and ga.get(k) is not None and gb.get(k) is not None else None
+    out = {"description": "numbers of the loss curves", "spike": spike, "by_variant": by_variant, "groups": groups,
+           "differences": differences, "table": [{"variant": v, **s} for v, s in by_variant.items()]}  # fmt: skip
+    write_json(job.json_out, out)
+    write_npz(job.npz_out, test_acc=np.array([r["test_acc"] or np.nan for r in rows], dtype=float))
     return out

@@ -12,6 +12,10 @@ cross-validation of ONE grid-search configuration as a run kind, for scikit-lear
     that plus its penalty) and ``encode`` gives the bottleneck features. Settings: the keys of ``sklearn_mlp``
     (:func:`~scratchnet.pipeline.kinds.sklearn_mlp.sklearn_settings`).
 
+``mlp_autoencoder``
+    Our engine's twin of ``sklearn_autoencoder``, with the same parameters: an :class:`Autoencoder` with the same
+    activation on every hidden layer and a linear output, trained on X -> X with ``l2 = alpha / batch_size``.
+
 ``sklearn_grid_config`` / ``engine_grid_config``
     One configuration of a grid search: ``folds``-fold stratified cross-validation on the training part, folds in
     data order without shuffling (what ``GridSearchCV(cv=folds)`` does for a classifier), then (``refit: true``)
@@ -39,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ...init import INITIALIZERS as INIT_NAMES
 from ...models import Autoencoder, MLPClassifier
 from ...persist import load_model
 from ...train import History, TrainConfig
@@ -195,6 +200,41 @@ def train_sklearn_autoencoder(run: RunSpec, data_npz: str, model_out: str, histo
     check = {"max_abs_recon_diff": diff, "n": int(len(probe))}
     save_run(model, hist, run, settings, model_out, history_out, monitor,
              reference={"library": "scikit-learn", "version": sklearn.__version__, "check": check})  # fmt: skip
+    return hist
+
+
+ENGINE_AE_PARAMS: dict[str, Param] = {
+    **{k: v for k, v in AE_PARAMS.items() if k not in ("activation", "optimizer")},
+    "activation": Param("name", "every hidden layer's activation (our or scikit-learn's names)",
+                        choices=("sigmoid", "logistic", "tanh", "relu", "identity")),  # fmt: skip
+    "optimizer": Param("name", "sgd, momentum or adam", choices=("sgd", "momentum", "adam")),
+    "init": Param("name", "weight initialiser", choices=INIT_NAMES),
+}
+
+
+@run_kind("mlp_autoencoder", params=ENGINE_AE_PARAMS, evaluate=evaluate_autoencoder, validate=_ae_cross_checks)
+def train_mlp_autoencoder(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
+    """Our engine's twin of ``sklearn_autoencoder``: the same parameters (``hidden`` as scikit-learn's
+    ``hidden_layer_sizes``, ``alpha`` as its L2, applied as ``l2 = alpha / batch_size``), an
+    :class:`Autoencoder` with the same activation on every hidden layer and a linear output, trained on X -> X."""
+    data = read_npz(data_npz)
+    monitor, val = monitored(run, data)
+    p = run.params
+    X = data["X_train"]
+    enc, dec = autoencoder_sizes(X.shape[1], list(p.get("hidden", [100])))
+    act = OUR_ACTIVATION.get(p.get("activation", "relu"), p.get("activation", "relu"))
+    bs = p.get("batch_size", 32)
+    model = Autoencoder(enc, activation=act, latent_activation=act, output_activation="identity", loss="mse",
+                        decoder_sizes=dec, init=p.get("init", "glorot_uniform"),
+                        l2=float(p.get("alpha", 0.0)) / (bs if bs else len(X)), seed=run.seed)  # fmt: skip
+    train_kw = {k: p[k] for k in ("optimizer", "lr", "momentum", "beta1", "beta2", "eps", "batch_size", "epochs",
+                                  "shuffle", "eval_every", "eval_train") if k in p}  # fmt: skip
+    config = TrainConfig.from_dict({**train_kw, "seed": run.seed})
+    log.info("%s: %r, %s", run.where, model, config)
+    model.fit(X, validation_data=None if val is None else val[0], config=config)
+    hist = model.history_
+    log.info("trained %d epochs in %.2f s", hist.n_epochs, hist.seconds)
+    save_run(model, hist, run, config.to_dict(), model_out, history_out, monitor)
     return hist
 
 
