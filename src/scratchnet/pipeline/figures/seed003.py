@@ -135,8 +135,7 @@ def fig_loss_panel_grid(ctx: FigureContext) -> None:
                 ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
     handles = [Line2D([], [], color=f"C{s}", label=k) for s, k in enumerate(keys)]
     handles.append(Line2D([], [], color="0.5", linestyle=":", label="best epoch (weights kept)"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize="small")
-    fig.subplots_adjust(bottom=0.12)
+    axes[0][0].legend(handles=handles, fontsize="x-small")
 
 
 @figure_kind(
