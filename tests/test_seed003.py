@@ -299,3 +299,75 @@ def test_seed003_config_resolves(merged_config, reduced: bool) -> None:
     n_grid = len(exps["s003_b_grid"].variants)
     n_search = len(exps["s003_c3_grid"].variants)
     assert (n_grid, n_search) == ((4, 4) if reduced else (12, 36))
+
+
+# --- numbers and figures ----------------------------------------------------------------------------------------------
+
+
+def test_curve_numbers_by_hand() -> None:
+    from scratchnet.pipeline.analyses.seed003 import curve_numbers
+
+    epochs = [{"epoch": i + 1, "val_loss": v, "train_loss": t}
+              for i, (v, t) in enumerate([(1.0, 1.2), (0.8, 0.9), (0.96, 0.7), (0.9, 0.6), (1.0, 0.5)])]  # fmt: skip
+    y = np.array([0, 0, 1, 1])  # two equal classes: entropy ln 2
+    out = curve_numbers({"epochs": epochs, "n_epochs": 5, "best_epoch": 2}, y, spike=0.1)
+    assert out["min_val_loss"] == 0.8 and out["final_val_loss"] == 1.0
+    assert out["val_rise_rel"] == pytest.approx(0.25)
+    assert out["spikes"] == 2  # 0.8 -> 0.96 (+20 %) and 0.9 -> 1.0 (+11 %)
+    assert out["train_loss_minus_prior"] == pytest.approx(0.5 - np.log(2))
+
+
+def test_autoencoder_sizes() -> None:
+    from scratchnet.pipeline.kinds.sklearn_estimators import autoencoder_sizes
+
+    assert autoencoder_sizes(784, [128, 64, 32, 64, 128]) == ([784, 128, 64, 32], [32, 64, 128, 784])
+    assert autoencoder_sizes(10, [4]) == ([10, 4], [4, 10])
+
+
+def test_figures_draw(tmp_path: Path) -> None:
+    """Every seed-003 figure kind draws from results laid out as the pipeline writes them."""
+    from scratchnet.pipeline import paths
+    from scratchnet.pipeline.figures import COMMON, make_figure
+    from scratchnet.pipeline.registry import get_figure_kind
+    from scratchnet.pipeline.spec import Experiment
+
+    lay = paths.Layout(*(str(tmp_path / r) for r in paths.ROOTS))
+    split_dir = Path(lay(paths.SPLIT_DATA, split="s")).parent
+    split_dir.mkdir(parents=True)
+    data = _split_files(split_dir)
+    for name in ("s003_q1b_set2",):
+        out = Path(lay(paths.ANALYSIS_JSON, analysis=name))
+        out.parent.mkdir(parents=True)
+        svm_analysis(AnalysisJob(name, "hard_margin_svm", SEED_CONFIG["analyses"][name]["params"], {}, str(out),
+                                 lay(paths.ANALYSIS_NPZ, analysis=name)))  # fmt: skip
+    grid = Experiment("g", "003", "mlp_classifier", {"split": "s", **C2},
+                      {f"a{a}_i{i}": {"activation": a, "init": i} for a in ("tanh", "relu") for i in ("zeros", "he")},
+                      (0,))  # fmt: skip
+    aes = Experiment("ae", "003", "mlp_autoencoder", {"split": "s", **AE, "hidden": [8, 4, 8]},
+                     {"relu": {"activation": "relu"}}, (0,))  # fmt: skip
+    for exp, kind in ((grid, "mlp_classifier"), (aes, "mlp_autoencoder")):
+        for v in exp.variants:
+            params = exp.run_params(v)
+            templates = {"m": paths.MODEL, "h": paths.HISTORY, "x": paths.METRICS, "p": paths.PREDICTIONS}
+            f = {k: lay.run(t, exp.name, v, 0) for k, t in templates.items()}
+            Path(f["m"]).parent.mkdir(parents=True, exist_ok=True)
+            run = {"experiment": exp.name, "variant": v, "seed": 0, "kind": kind, "params": params}
+            train_run(run, data, f["m"], f["h"])
+            evaluate_run(run, f["m"], f["h"], data, f["x"], f["p"])
+    exps = {e.name: e.to_dict() for e in (grid, aes)}
+    specs = {
+        "svm": {"kind": "svm_margins", "runs": [{"analysis": "s003_q1b_set2"}]},
+        "grid": {"kind": "loss_panel_grid", "runs": [{"experiment": "g", "variant": "all", "seed": "all"}],
+                 "rows": "activation", "cols": "init"},
+        "curves": {"kind": "curves_by_experiment", "runs": [{"experiment": "g", "variant": "all"},
+                                                           {"experiment": "ae", "variant": "all"}]},
+        "images": {"kind": "random_images", "runs": [{"split": "s"}], "n": 6, "seed": 1},
+        "recon": {"kind": "reconstructions", "runs": [{"experiment": "ae", "variant": "relu"}], "n": 5},
+    }  # fmt: skip
+    for name, spec in specs.items():
+        errors = check(spec, {**COMMON, **get_figure_kind(spec["kind"]).params}, get_figure_kind(spec["kind"]).required)
+        assert not errors, (name, errors)
+        out = tmp_path / f"{name}.png"
+        make_figure(spec, {k: v for k, v in exps.items() if any(r.get("experiment") == k for r in spec["runs"])},
+                    lay.to_dict(), out)  # fmt: skip
+        assert out.stat().st_size > 5000, name
