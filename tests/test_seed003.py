@@ -210,6 +210,8 @@ def test_grid_configs_sklearn_and_engine(tmp_path: Path) -> None:
     # both trainers cross-validate on the same folds
     assert [f["n_test"] for f in ms["cv"]["folds"]] == [f["n_test"] for f in mo["cv"]["folds"]]
     assert ml["cv"]["ignored"][:2] == ["lr", "batch_size"]
+    pooled = _run(tmp_path, data, "engine_grid_config", {**GRID, "solver": "adam", "cv_parts": ["train", "val"]}, "p")
+    assert sum(f["n_test"] for f in read_json(pooled.metrics)["cv"]["folds"]) == 180
     # the sorted table
     res = grid_search_table(_job(tmp_path, "table", {"keys": ["solver", "lr", "batch_size"]},
                                  {"configs": [sk, lb], "engine_configs": [ours]}))  # fmt: skip

@@ -17,9 +17,10 @@ cross-validation of ONE grid-search configuration as a run kind, for scikit-lear
     activation on every hidden layer and a linear output, trained on X -> X with ``l2 = alpha / batch_size``.
 
 ``sklearn_grid_config`` / ``engine_grid_config``
-    One configuration of a grid search: ``folds``-fold stratified cross-validation on the training part, folds in
-    data order without shuffling (what ``GridSearchCV(cv=folds)`` does for a classifier), then (``refit: true``)
-    one fit on the whole training part, saved and evaluated like any run. The mean (and the standard deviation with
+    One configuration of a grid search: ``folds``-fold stratified cross-validation on the training part (or the
+    parts ``cv_parts`` pooled, e.g. ``[train, val]``), folds in data order without shuffling (what
+    ``GridSearchCV(cv=folds)`` does for a classifier), then (``refit: true``) one fit on all of it, saved and
+    evaluated like any run. The mean (and the standard deviation with
     ``ddof=0``, as ``GridSearchCV.cv_results_['std_test_score']``) of the fold accuracies are exported as the run
     scalars ``cv_acc`` and ``cv_acc_sd``, so an experiment with ``select_by: cv_acc`` selects the grid's winner.
     Parameters use scikit-learn's names: ``solver`` (``adam``, ``sgd``, ``lbfgs``), ``lr``
@@ -256,12 +257,15 @@ GRID_PARAMS: dict[str, Param] = {
     "nesterov": Param("bool", "sgd with Nesterov's momentum (scikit-learn's default)"),
     "tol": Param("float", "scikit-learn: stop when the training loss improves by less for 10 epochs", min=0),
     "folds": Param("int", "cross-validation folds (stratified, data order, no shuffle)", min=2),
-    "refit": Param("bool", "fit once more on the whole training part and save that model (else fold 1's)"),
+    "refit": Param("bool", "fit once more on all the cross-validated images and save that model (else fold 1's)"),
+    "cv_parts": Param("strs", "parts pooled for cross-validation and the refit (with val: its metrics are not "
+                      "held out)", choices=("train", "val"), min_len=1),
     "eval_every": Param("int", "our engine: evaluate every N epochs of the refit", min=1),
 }
 GRID_DEFAULTS: dict[str, Any] = {"hidden": [100], "activation": "relu", "solver": "adam", "lr": 0.001,
                                  "batch_size": 200, "max_iter": 200, "alpha": 0.0001, "momentum": 0.9,
-                                 "nesterov": True, "tol": 0.0001, "folds": 3, "refit": True}  # fmt: skip
+                                 "nesterov": True, "tol": 0.0001, "folds": 3, "refit": True,
+                                 "cv_parts": ["train"]}  # fmt: skip
 
 
 def _grid_settings(params: dict[str, Any]) -> dict[str, Any]:
@@ -356,9 +360,19 @@ def _engine_fit(
                    "final_loss": curve[-1] if curve else None, "loss_curve": curve}  # fmt: skip
 
 
+def cv_data(run: RunSpec, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The images the configuration is cross-validated and refit on: the parts ``cv_parts`` (default the training
+    part) concatenated in that order."""
+    parts = list(_grid_settings(run.params)["cv_parts"])
+    missing = [p for p in parts if f"X_{p}" not in data or len(data[f"y_{p}"]) == 0]
+    if missing:
+        raise ValueError(f"{run.where}: cv_parts {missing} not in the split data")
+    return np.concatenate([data[f"X_{p}"] for p in parts]), np.concatenate([data[f"y_{p}"] for p in parts])
+
+
 def cross_validate(run: RunSpec, data: dict[str, np.ndarray], trainer: str) -> dict[str, Any]:
-    """Fold accuracies of one configuration on the training part (``trainer``: ``sklearn`` or ``engine``)."""
-    X, y = data["X_train"], data["y_train"]
+    """Fold accuracies of one configuration on :func:`cv_data` (``trainer``: ``sklearn`` or ``engine``)."""
+    X, y = cv_data(run, data)
     k = int(_grid_settings(run.params)["folds"])
     n_classes = int(len(np.unique(np.concatenate([data[f"y_{p}"] for p in PARTS if f"y_{p}" in data]))))
     folds = []
@@ -382,7 +396,7 @@ def _train_grid_config(run: RunSpec, data_npz: str, model_out: str, history_out:
     monitor, val = monitored(run, data)
     t0 = time.perf_counter()
     cv = cross_validate(run, data, trainer)
-    X, y = data["X_train"], data["y_train"]
+    X, y = cv_data(run, data)
     refit = bool(_grid_settings(run.params)["refit"])
     Xf, yf = (X, y) if refit else (X[_folds(y, cv["k"])[0][0]], y[_folds(y, cv["k"])[0][0]])
     n_classes = int(len(np.unique(np.concatenate([data[f"y_{p}"] for p in PARTS if f"y_{p}" in data]))))
