@@ -27,6 +27,11 @@ from ..registry import AnalysisJob, RunFiles, analysis_kind
 
 log = logging.getLogger(__name__)
 
+
+def columns(*spec: str) -> list[dict[str, str]]:
+    """How a report page shows a result's ``table``: ``"key"`` or ``"key=title"`` per column, in order."""
+    return [dict(zip(("key", "title"), (c.split("=", 1) + [c])[:2], strict=True)) for c in spec]
+
 # ----------------------------------------------------------------------------------------------------------------
 # Q1(a): one full-batch gradient step of a 1-1-1 ReLU network with a linear output and MSE, by our engine
 # ----------------------------------------------------------------------------------------------------------------
@@ -229,6 +234,7 @@ def backprop_step(job: AnalysisJob) -> dict[str, Any]:
         "n_lines": sum(1 for r in rows if r["seed"] is not None),
         "n_slips": len(slips),
         "slips": [f"{r['quantity']}: {r['status']}" for r in slips],
+        "columns": columns("step", "quantity", "formula", "seed=seed (as typed)", "ours", "status", "note"),
         "table": rows,
     }
     write_json(job.json_out, result)
@@ -360,6 +366,7 @@ def svm_analysis(job: AnalysisJob) -> dict[str, Any]:
         "seed_agrees_all": bool(all(audited)) if audited else None,
         "n_seed_checks": len(audited),
         "n_seed_agree": int(sum(audited)),
+        "columns": columns("quantity", "seed", "ours", "scikit-learn", "seed_agrees=seed agrees with ours"),
         "table": rows,
     }
     write_json(job.json_out, result)
@@ -477,6 +484,9 @@ def majority_share(job: AnalysisJob) -> dict[str, Any]:
         out["recipe"] = {**dict(recipe), **rt}
         if seed_acc is not None:
             out["recipe"]["matches_seed"] = bool(round(rt["majority_share"], 4) == round(float(seed_acc), 4))
+    out["columns"] = columns("variant", "seed", "test_acc=test acc", "most_predicted_class=most predicted class",
+                             "share_of_predictions=its share of the predictions",
+                             "share_of_that_class_in_test=its share of the test part")
     out["table"] = rows
     write_json(job.json_out, out)
     write_npz(job.npz_out, test_counts=test["counts"])
@@ -552,6 +562,10 @@ def grid_search_table(job: AnalysisJob) -> dict[str, Any]:
             {k: max(eng_rows, key=lambda r: r["engine_cv_acc"])[k] for k in [*keys, "engine_cv_acc"]} if eng_rows
             else None
         ),
+        "columns": columns("rank", "solver", "lr", "batch_size=batch", "cv_acc=CV acc (scikit-learn)",
+                           "cv_acc_sd=sd over folds", "n_iter=epochs/iterations", "test_acc=test acc (refit)",
+                           "engine_cv_acc=CV acc (our engine)", "engine_cv_acc_sd=sd over folds",
+                           "ignored=settings the solver ignores"),
         "table": rows,
     }
     write_json(job.json_out, out)
@@ -645,6 +659,10 @@ def feature_classifier(job: AnalysisJob) -> dict[str, Any]:
         if vals:
             out[key] = float(np.mean(vals))
             out[f"{key}_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
+    out["columns"] = columns("autoencoder", "seed", "train_acc=train acc", "test_acc=test acc",
+                             "gap=train - test", "raw_train_acc=raw pixels: train acc",
+                             "raw_test_acc=raw pixels: test acc", "raw_gap=raw pixels: train - test",
+                             "gap_reduction=gap reduction", "test_acc_drop=test acc drop")
     out["table"] = rows
     write_json(job.json_out, out)
     write_npz(job.npz_out, **curves)
@@ -727,7 +745,12 @@ def curve_numbers_analysis(job: AnalysisJob) -> dict[str, Any]:
         ga, gb = groups.get(a), groups.get(b)
         differences[name] = (ga[k] - gb[k]) if ga and gb and ga.get(k) is not None and gb.get(k) is not None else None
     out = {"description": "numbers of the loss curves", "spike": spike, "by_variant": by_variant, "groups": groups,
-           "differences": differences, "table": [{"variant": v, **s} for v, s in by_variant.items()]}  # fmt: skip
+           "differences": differences, "table": [{"variant": v, **s} for v, s in by_variant.items()],
+           "columns": columns("variant", "n_runs=runs", "test_acc=test acc", "n_epochs=epochs",
+                              "min_val_loss=min val loss", "final_val_loss=last val loss",
+                              "val_rise_rel=rise above min (rel.)", "spikes=spikes per run",
+                              "final_train_loss=last train loss",
+                              "train_loss_minus_prior=last train loss - label entropy")}  # fmt: skip
     write_json(job.json_out, out)
     write_npz(job.npz_out, test_acc=np.array([r["test_acc"] or np.nan for r in rows], dtype=float))
     return out
