@@ -373,3 +373,19 @@ def test_figures_draw(tmp_path: Path) -> None:
         make_figure(spec, {k: v for k, v in exps.items() if any(r.get("experiment") == k for r in spec["runs"])},
                     lay.to_dict(), out)  # fmt: skip
         assert out.stat().st_size > 5000, name
+
+
+def test_schema_lists_seed003_kinds_and_keys() -> None:
+    """The config schema's closed lists (run kinds, their parameter names, figure kinds) include seed 003's."""
+    from scratchnet.pipeline.registry import FIGURE_KINDS, RUN_KINDS, load_all
+
+    load_all()
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    exp = schema["properties"]["experiments"]["additionalProperties"]["properties"]
+    fig = schema["properties"]["reports"]["additionalProperties"]["properties"]["figures"]["additionalProperties"]
+    ours = ("sklearn_autoencoder", "mlp_autoencoder", "sklearn_grid_config", "engine_grid_config")
+    assert set(ours) <= set(exp["model"]["enum"])
+    assert {k for name in ours for k in RUN_KINDS[name].params} <= set(exp["params"]["propertyNames"]["enum"])
+    figures = {"svm_margins", "loss_panel_grid", "curves_by_experiment", "random_images", "reconstructions",
+               "grid_search_bars"}  # fmt: skip
+    assert figures <= set(FIGURE_KINDS) and figures <= set(fig["properties"]["kind"]["enum"])
