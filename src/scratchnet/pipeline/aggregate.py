@@ -12,7 +12,7 @@ from .io import read_json, write_json, write_text
 from .spec import Experiment
 
 SCALARS = ("acc", "loss", "auc", "n")
-TRAINING = ("seconds", "n_epochs", "n_updates", "converged_epoch")
+TRAINING = ("seconds", "n_epochs", "n_updates", "converged_epoch", "best_epoch")
 
 
 def _stats(values: list[float]) -> dict[str, Any]:
@@ -24,7 +24,8 @@ def _stats(values: list[float]) -> dict[str, Any]:
 
 
 def run_scalars(m: dict[str, Any]) -> dict[str, float | None]:
-    """Flat scalar metrics of one run: ``<part>_<metric>`` plus training figures and final epoch losses."""
+    """Flat scalar metrics of one run: ``<part>_<metric>`` plus training figures, final epoch losses and the run
+    kind's own ``scalars``."""
     out: dict[str, float | None] = {}
     for part in ("train", "val", "test"):
         for s in SCALARS:
@@ -37,6 +38,7 @@ def run_scalars(m: dict[str, Any]) -> dict[str, float | None]:
     for k in ("train_loss", "val_loss", "loss"):
         if k in final:
             out[f"final_{k}"] = final[k]
+    out.update(m.get("scalars") or {})  # extra scalars a run kind exports (e.g. cv_acc of a grid configuration)
     return out
 
 

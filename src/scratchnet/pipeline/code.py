@@ -23,7 +23,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "data": ("data", "pipeline/data_steps.py", *_IO),
     "train": (*_ENGINE, "pipeline/kinds", "pipeline/run_steps.py", "pipeline/registry.py", *_IO),
     "aggregate": ("pipeline/aggregate.py", "stats.py", *_SPEC, *_IO),
-    "analysis": (*_ENGINE, "pipeline/analyses", "pipeline/analysis_steps.py", "pipeline/registry.py", *_IO),
+    "analysis": (*_ENGINE, "pipeline/analyses", "pipeline/analysis_steps.py", "pipeline/kinds", "pipeline/run_steps.py",
+                 "pipeline/registry.py", "stats.py", "svm.py", *_IO),  # fmt: skip
     "figure": ("pipeline/figures", *_ENGINE, *_SPEC, *_IO),
     "report": ("report", "stats.py", *_SPEC, *_IO),
 }

@@ -124,12 +124,21 @@ def scratchnet_model(clf: Any, dtype: str = "float32", seed: int = 0) -> MLPClas
     return model
 
 
-def copy_weights(clf: Any, model: MLPClassifier) -> None:
-    """Copy ``clf.coefs_`` / ``clf.intercepts_`` into ``model``'s Linear layers (in place) and set ``classes_``.
+def linear_layers(net: Any) -> list[Linear]:
+    """The Linear layers of a (possibly nested) Sequential in forward order (an autoencoder: encoder, decoder)."""
+    out: list[Linear] = []
+    for layer in getattr(net, "layers", []):
+        out += [layer] if isinstance(layer, Linear) else linear_layers(layer)
+    return out
+
+
+def copy_weights(clf: Any, model: Any) -> None:
+    """Copy ``clf.coefs_`` / ``clf.intercepts_`` into ``model``'s Linear layers (in place) and, for a classifier,
+    set ``classes_``.
 
     scikit-learn's ``coefs_[i]`` has shape (fan_in, fan_out), as our ``W``; ``intercepts_[i]`` is our ``b``.
     """
-    linears = [layer for layer in model.net.layers if isinstance(layer, Linear)]
+    linears = linear_layers(model.net)
     if len(linears) != len(clf.coefs_):
         raise ValueError(f"scikit-learn model has {len(clf.coefs_)} weight matrices, ours {len(linears)} Linear layers")
     for i, (layer, W, b) in enumerate(zip(linears, clf.coefs_, clf.intercepts_, strict=True)):
@@ -140,7 +149,8 @@ def copy_weights(clf: Any, model: MLPClassifier) -> None:
             )
         layer.params["W"][...] = W
         layer.params["b"][...] = b
-    model.classes_ = np.asarray(clf.classes_)
+    if hasattr(clf, "classes_"):
+        model.classes_ = np.asarray(clf.classes_)
 
 
 def fit_sklearn(
