@@ -94,9 +94,8 @@ class Dag:
                 "data": self.run_data(exp.name, variant), **files}  # fmt: skip
 
     def analysis_inputs(self, name: str) -> list[str]:
-        return sorted(
-            {r[k] for runs in self.analysis_refs(name).values() for r in runs for k in ("model", "metrics", "data")}
-        )
+        keys = ("model", "history", "metrics", "data")
+        return sorted({r[k] for runs in self.analysis_refs(name).values() for r in runs for k in keys})
 
     def analysis_missing(self, name: str) -> str:
         roles = (self.analyses[name].get("inputs") or {}).values()

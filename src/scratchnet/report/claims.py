@@ -123,8 +123,11 @@ class Results:
 
 # --- reading our numbers ------------------------------------------------------------------------------------------
 def dotted(obj: Any, path: str, where: str = "") -> Any:
-    """``obj["a"]["b"][2]`` for ``path`` ``"a.b.2"`` (list indices as integers); a KeyError names the path."""
+    """``obj["a"]["b"][2]`` for ``path`` ``"a.b.2"`` (list indices as integers); a KeyError names the path. A null
+    on the way (an analysis recorded that a part did not run in this configuration) gives None."""
     for part in path.split("."):
+        if obj is None:
+            return None
         try:
             obj = obj[int(part)] if isinstance(obj, list) else obj[part]
         except (KeyError, IndexError, ValueError, TypeError):
