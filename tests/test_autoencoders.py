@@ -159,7 +159,7 @@ def test_seed_knn_table_in_the_claims_adds_up():
     """The seed's table as transcribed in the claims: each row sums to the 10,000 test images, each accuracy is
     (TP + TN) / 10,000, and the Total row is the column sums."""
     claims = yaml.safe_load((ROOT / "config" / "claims" / "002_autoencoders.yaml").read_text())
-    knn = {c["id"]: c["seed"] for c in claims if c["id"].startswith("knn_")}
+    knn = {c["id"][3:]: c["seed"] for c in claims if c["id"].startswith("ae_knn_")}
     classes = [str(c) for c in range(10)]
     for c in classes:
         counts = [knn[f"knn_{c}_{f}"] for f in ("tp", "fp", "fn", "tn")]
@@ -178,6 +178,8 @@ def test_knn_analysis_on_codes(trained):
     assert res["measures"]["multiclass_accuracy"] == pytest.approx(np.mean(arrays["y_pred"] == arrays["y_true"]))
     assert res["measures"]["multiclass_accuracy"] > 0.5  # ten well-separated prototypes: far above chance (0.1)
     assert res["classes"]["Total"]["TP"] == sum(r["TP"] for r in rows[:-1])
+    by_path = {r["measure"]: r["value"] for r in res["measures_table"]}  # the page's table of the claims' paths
+    assert by_path["multiclass_accuracy"] == res["measures"]["multiclass_accuracy"]
     assert res["confused_pairs"][0]["pair"] == "4-9" and 1 <= res["confused_pairs"][0]["rank"] <= 45
 
 
@@ -235,9 +237,9 @@ def test_grid_analysis_reads_runs(trained):
 
 def test_reconstructions_tsne_interpolation_denoising(trained):
     tmp, ae, dn, clf = trained["tmp"], trained["ae"], trained["dn"], trained["clf"]
-    res, arr = run_analysis(tmp, "ae_reconstructions", {"per_class": 1}, {"autoencoder": [ae]})
+    res, arr = run_analysis(tmp, "ae_reconstructions", {"per_class": 1}, {"autoencoder": [ae], "classifier": [clf]})
     assert arr["originals"].shape == arr["reconstructions"].shape == (10, 64) and list(arr["labels"]) == list(range(10))
-    assert res["measures"]["smoothness_ratio"] > 0
+    assert res["measures"]["smoothness_ratio"] > 0 and 0 < res["measures"]["retained_accuracy"] <= 1.5
     res, arr = run_analysis(tmp, "ae_tsne", {"perplexity": 10, "pairs": [[4, 9], [3, 5]]}, {"autoencoder": [ae]})
     assert arr["embedding"].shape == (100, 2) and -1 <= res["measures"]["silhouette_embedding"] <= 1
     assert [r["pair"] for r in res["table"]] == ["4-9", "3-5"]
@@ -256,7 +258,7 @@ def test_reconstructions_tsne_interpolation_denoising(trained):
 def test_figure_kinds_draw_from_analysis_fixtures(trained, tmp_path):
     tmp = trained["tmp"]
     ae, clf, dn = trained["ae"], trained["clf"], trained["dn"]
-    run_analysis(tmp, "ae_reconstructions", {}, {"autoencoder": [ae]}, name="rec")
+    run_analysis(tmp, "ae_reconstructions", {}, {"autoencoder": [ae], "classifier": [clf]}, name="rec")
     run_analysis(tmp, "ae_tsne", {"perplexity": 10}, {"autoencoder": [ae]}, name="tsne")
     run_analysis(tmp, "ae_interpolation", {}, {"autoencoder": [ae], "classifier": [clf]}, name="interp")
     run_analysis(tmp, "ae_denoising", {"sigmas": [0, 0.4]}, {"autoencoder": [dn], "classifier": [clf]}, name="dn")

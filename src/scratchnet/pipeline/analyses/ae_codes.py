@@ -8,10 +8,18 @@ from typing import Any
 
 import numpy as np
 
-from ..io import write_json, write_npz
+from ..io import write_npz
 from ..params import Param
 from ..registry import AnalysisJob, analysis_kind
-from .autoencoders import PART, claimed_pairs_share, load_autoencoder, load_classifier, pair_ranks, part_data
+from .autoencoders import (
+    PART,
+    claimed_pairs_share,
+    load_autoencoder,
+    load_classifier,
+    pair_ranks,
+    part_data,
+    write_result,
+)
 
 PAIRS = Param("any", "class pairs the seed calls close, e.g. [[4, 9], [3, 5]]")
 
@@ -93,7 +101,7 @@ def ae_tsne(job: AnalysisJob) -> dict[str, Any]:
         "centroid_distance_embedding": De.tolist(),
         "labels": lab,
     }
-    write_json(job.json_out, result)
+    write_result(job, result)
     write_npz(job.npz_out, embedding=E, labels=labels_y, codes=Z, index=idx, centroids_embedding=Ce,
               centroids_codes=Cz)  # fmt: skip
     return result
@@ -186,7 +194,7 @@ def ae_knn_codes(job: AnalysisJob) -> dict[str, Any]:
         "labels": lab,
         "measures": measures,
     }
-    write_json(job.json_out, result)
+    write_result(job, result)
     write_npz(job.npz_out, y_true=y, y_pred=pred, confusion=cm, labels=labels)
     return result
 
@@ -248,6 +256,6 @@ def ae_interpolation(job: AnalysisJob) -> dict[str, Any]:
     }
     result = {"run": f"{run.experiment}/{run.variant}/seed{run.seed}", "part": part, "labels": lab,
               "predicted": pred.tolist(), "table": table, "measures": measures}  # fmt: skip
-    write_json(job.json_out, result)
+    write_result(job, result)
     write_npz(job.npz_out, images=images.reshape(K, K, -1), centroids=C, labels=labels, predicted=pred)
     return result

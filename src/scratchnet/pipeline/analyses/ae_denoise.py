@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ..io import write_json, write_npz
+from ..io import write_npz
 from ..kinds.autoencoder import add_noise
 from ..params import Param
 from ..registry import AnalysisJob, analysis_kind
-from .autoencoders import PART, load_autoencoder, load_classifier, part_data
+from .autoencoders import PART, load_autoencoder, load_classifier, part_data, write_result
 
 
 def sigma_key(sigma: float) -> str:
@@ -81,7 +81,7 @@ def ae_denoising(job: AnalysisJob) -> dict[str, Any]:
         "table": table,
         "measures": measures,
     }
-    write_json(job.json_out, result)
+    write_result(job, result)
     shape = (0, len(labels), X.shape[1])
     write_npz(
         job.npz_out,

@@ -90,6 +90,25 @@ def claimed_pairs_share(ranks: dict[tuple[Any, Any], int], pairs: list[list[Any]
     return (float(np.mean([r["top_quarter"] for r in rows])) if rows else float("nan")), rows
 
 
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one mapping with dotted keys (the paths claims use)."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def write_result(job: AnalysisJob, result: dict[str, Any]) -> None:
+    """Write ``result`` to the job's JSON output, with ``measures_table``: one row per measure (its dotted path
+    under ``measures``, as claims name it, and its value), for the report page."""
+    rows = [{"measure": k, "value": v} for k, v in flatten(result.get("measures", {})).items()]
+    write_json(job.json_out, {**result, "measures_table": rows})
+
+
 # --- the latent size x depth x loss study (seed Fig. 10) ----------------------------------------------------------
 def _stats(values: list[float]) -> dict[str, Any]:
     arr = np.asarray(values, dtype=float)
@@ -240,7 +259,7 @@ def ae_grid(job: AnalysisJob) -> dict[str, Any]:
         "cells": [{"loss": k[0], "latent": k[1], "depth": k[2], **v} for k, v in sorted(cells.items())],
         "measures": measures,
     }
-    write_json(job.json_out, result)
+    write_result(job, result)
     write_npz(job.npz_out, losses=np.array(losses), latent=np.array(latents), depth=np.array(depths), mean=mean, sd=sd)
     return result
 
@@ -249,20 +268,24 @@ def ae_grid(job: AnalysisJob) -> dict[str, Any]:
 @analysis_kind(
     "ae_reconstructions",
     params={"part": PART, "per_class": Param("int", "examples of each class", min=1)},
-    roles=("autoencoder",),
+    roles=("autoencoder", "classifier"),
 )
 def ae_reconstructions(job: AnalysisJob) -> dict[str, Any]:
-    """Originals and reconstructions of the first ``per_class`` images of each class, and over the whole part the
-    reconstruction error and ``smoothness_ratio`` = mean roughness of the reconstructions / mean roughness of the
-    originals (roughness: mean squared difference of adjacent pixels; < 1: the reconstructions are smoother)."""
+    """Originals and reconstructions of the first ``per_class`` images of each class, and over the whole part: the
+    reconstruction error; ``smoothness_ratio`` = mean roughness of the reconstructions / mean roughness of the
+    originals (roughness: mean squared difference of adjacent pixels; < 1: the reconstructions are smoother); and a
+    classifier's accuracy on the originals and on the reconstructions (``retained_accuracy``: their ratio), a
+    measure of whether the reconstructions keep what makes each digit that digit."""
     run = job.one("autoencoder")
     model = load_autoencoder(run, job.where)
+    clf = load_classifier(job.one("classifier"), job.where)
     part = job.params.get("part", "test")
     X, y = part_data(run, part, job.where)
     side = image_side(X.shape[1], job.where)
     R = model.reconstruct(X)
     rough_x, rough_r = roughness(X, side), roughness(R, side)
     mse = np.mean((R.astype(np.float64) - X) ** 2, axis=1)
+    acc_x, acc_r = float(np.mean(clf.predict(X) == y)), float(np.mean(clf.predict(R) == y))
     per_class = int(job.params.get("per_class", 1))
     idx = np.concatenate([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)])
     table = [{"index": int(i), "class": int(y[i]), "mse": float(mse[i]), "roughness_original": float(rough_x[i]),
@@ -274,9 +297,12 @@ def ae_reconstructions(job: AnalysisJob) -> dict[str, Any]:
         "roughness_reconstruction": float(rough_r.mean()),
         "smoothness_ratio": float(rough_r.mean() / rough_x.mean()),
         "smoother_share": float(np.mean(rough_r < rough_x)),
+        "accuracy_original": acc_x,
+        "accuracy_reconstruction": acc_r,
+        "retained_accuracy": acc_r / acc_x if acc_x else None,
     }
     result = {"run": f"{run.experiment}/{run.variant}/seed{run.seed}", "part": part, "table": table,
               "measures": measures}  # fmt: skip
-    write_json(job.json_out, result)
+    write_result(job, result)
     write_npz(job.npz_out, originals=X[idx], reconstructions=R[idx], labels=y[idx], index=idx)
     return result
