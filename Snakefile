@@ -1,25 +1,33 @@
 # scratchnet: rebuild every table and figure of the seed reports from raw data.
 #   snakemake --cores 2                                   # full reproduction (config/config.yaml)
-#   snakemake --cores 2 --configfile config/ci.yaml       # reduced configuration (minutes)
+#   snakemake --cores 2 --configfile config/ci.yaml       # reduced configuration (minutes), under results/reduced/
 import glob
 
 from snakemake.utils import min_version
 
+from scratchnet.pipeline.validate import check_yaml_files
+
 min_version("9.0")
+
+
+# config.yaml, then one file per seed report (datasets, splits, experiments, analyses, figures), then - for the
+# reduced configuration (config/ci.yaml sets reduced: true) - the overlays in config/reduced/. A YAML syntax error
+# in any of them is reported with file, line and column before anything else.
+SEED_CONFIGS = sorted(glob.glob("config/seeds/*.yaml"))
+REDUCED_CONFIGS = sorted(glob.glob("config/reduced/*.yaml"))
+check_yaml_files(["config/config.yaml", *SEED_CONFIGS, *REDUCED_CONFIGS])
 
 
 configfile: "config/config.yaml"
 
 
-# One file per seed report: its datasets, splits, experiments, figures and claims file.
-for _seed_config in sorted(glob.glob("config/seeds/*.yaml")):
+for _seed_config in SEED_CONFIGS:
 
     configfile: _seed_config
 
 
-# The reduced configuration (config/ci.yaml sets reduced: true) overlays config/reduced/*.yaml.
 if config.get("reduced"):
-    for _overlay in sorted(glob.glob("config/reduced/*.yaml")):
+    for _overlay in REDUCED_CONFIGS:
 
         configfile: _overlay
 
@@ -38,4 +46,4 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        all_targets(),
+        JOBS.all_targets(),

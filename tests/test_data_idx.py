@@ -83,6 +83,25 @@ def test_truncated_payload(tmp_path: Path, suffix: str) -> None:
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])
+@pytest.mark.parametrize("code, itemsize", [(0x08, 1), (0x0E, 8)])
+def test_huge_declared_size_is_refused_before_allocating(tmp_path: Path, suffix: str, code: int, itemsize: int) -> None:
+    # 10**6 x 10**6 items: 1 TB (8 TB as float64) that np.empty would fail to allocate; the file holds 100 bytes
+    header = bytes([0, 0, code, 2]) + np.asarray([10**6, 10**6], dtype=">u4").tobytes()
+    raw = header + bytes(100)
+    p = tmp_path / f"huge-idx2{suffix}"
+    p.write_bytes(gzip.compress(raw) if suffix else raw)
+    with pytest.raises(DataError) as exc:
+        read_idx(p)
+    msg = str(exc.value)
+    what = "the decompressed stream" if suffix else "the file"
+    assert msg == (
+        f"IDX file {p}: truncated payload: the header declares dims (1000000, 1000000) of "
+        f"{'uint8' if code == 0x08 else 'float64'}, i.e. {10**12 * itemsize} bytes after the header, "
+        f"but {what} holds 100"
+    )
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
 def test_trailing_bytes(tmp_path: Path, suffix: str) -> None:
     raw = _raw_idx(np.zeros((10,), dtype=np.uint8)) + b"xyz"
     p = tmp_path / f"long-idx1-ubyte{suffix}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,7 @@ def test_emnist_label_range_checked(tmp_path: Path) -> None:
 def test_fix_orientation_single_image_and_shape_check() -> None:
     img = np.arange(6, dtype=np.uint8).reshape(2, 3)
     np.testing.assert_array_equal(fix_emnist_orientation(img), img.T)
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=r"shape \(N, H, W\) or \(H, W\), got \(5,\)"):
         fix_emnist_orientation(np.zeros(5))
 
 
@@ -116,9 +117,17 @@ def test_letters_subset_order_and_labels() -> None:
     np.testing.assert_array_equal(ys3, [1, 2, 0])
 
 
-@pytest.mark.parametrize("letters", [("F", "F"), ("F", "1"), ("FL",), ()])
-def test_letters_subset_rejects_bad_letters(letters: tuple) -> None:
-    with pytest.raises(DataError):
+@pytest.mark.parametrize(
+    "letters, fragment",
+    [
+        (("F", "F"), "letters ('F', 'F') repeat a letter"),
+        (("F", "1"), "'1' is not a single letter A-Z"),
+        (("FL",), "'FL' is not a single letter A-Z"),
+        ((), "no letters given"),
+    ],
+)
+def test_letters_subset_rejects_bad_letters(letters: tuple, fragment: str) -> None:
+    with pytest.raises(DataError, match=re.escape(fragment)):
         letters_subset(np.zeros((3, 2)), np.array([6, 12, 1]), letters=letters)
 
 

@@ -25,7 +25,17 @@ from scratchnet.data import (
     verify,
     write_idx,
 )
-from scratchnet.data.sources import ARCHIVES, MIRROR_ENV, RAW_FILES, Archive, RawFile
+from scratchnet.data.sources import (
+    ARCHIVES,
+    DEFAULT_EMNIST_ZIP_CACHE,
+    MIRROR_ENV,
+    RAW_FILES,
+    Archive,
+    RawFile,
+    resolve_emnist_zip_cache,
+    resolve_mirror,
+)
+from scratchnet.pipeline.data_steps import fetch_raw
 
 TOY_NAMES = (
     "train-images-idx3-ubyte.gz",
@@ -158,6 +168,38 @@ def test_mirror_from_environment(toy: dict, monkeypatch: pytest.MonkeyPatch) -> 
     _place(toy["src"], toy["mirror"] / "toy")
     monkeypatch.setenv(MIRROR_ENV, str(toy["mirror"]))
     assert set(fetch("toy", toy["dest"], allow_download=False)) == set(TOY_NAMES)
+
+
+def test_resolve_mirror_and_emnist_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    assert resolve_mirror(None) is None and resolve_mirror("") is None  # no argument and no $SCRATCHNET_DATA_MIRROR
+    monkeypatch.setenv(MIRROR_ENV, " ~/env-mirror ")
+    for not_given in (None, "", "  "):  # a config's `mirror: null` or an empty string fall back to the variable
+        assert resolve_mirror(not_given) == home / "env-mirror"
+    assert resolve_mirror("~/given") == home / "given"  # an explicit folder beats the variable
+    assert resolve_mirror(tmp_path / "p") == tmp_path / "p"
+    assert resolve_emnist_zip_cache(None) == resolve_emnist_zip_cache(" ") == home / ".cache" / "emnist" / "emnist.zip"
+    assert resolve_emnist_zip_cache(None) == DEFAULT_EMNIST_ZIP_CACHE.expanduser()
+    assert resolve_emnist_zip_cache("~/z.zip") == home / "z.zip"
+
+
+@pytest.mark.parametrize("mirror_cfg", ["null", "empty", "given"])
+def test_pipeline_fetch_step_finds_the_mirror_like_fetch(
+    toy: dict, monkeypatch: pytest.MonkeyPatch, mirror_cfg: str
+) -> None:
+    """The pipeline's fetch step resolves config through the same functions: null / "" -> the variable."""
+    _place(toy["src"], toy["mirror"] / "toy")
+    if mirror_cfg == "given":
+        monkeypatch.setenv(MIRROR_ENV, str(toy["mirror"] / "wrong"))
+        mirror = str(toy["mirror"])
+    else:
+        monkeypatch.setenv(MIRROR_ENV, str(toy["mirror"]))
+        mirror = None if mirror_cfg == "null" else ""
+    cfg = {"mirror": mirror, "allow_download": False, "emnist_zip_cache": None}
+    status = fetch_raw("toy", cfg, toy["dest"] / "status.json")
+    assert status["available"], status
+    assert set(status["files"]) == set(TOY_NAMES)
 
 
 def test_second_fetch_uses_dest(toy: dict) -> None:

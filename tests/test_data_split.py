@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -90,8 +91,29 @@ def test_tiny_fraction_leaving_empty_part() -> None:
         stratified_split(np.zeros(10), {"train": 0.99, "test": 0.01}, seed=0)
 
 
-def test_sum_tolerance() -> None:
-    stratified_split(np.arange(20) % 2, {"a": 0.7, "b": 0.1, "c": 0.1, "d": 0.1}, seed=0)  # 0.7+0.1*3 != 1.0 exactly
+@pytest.mark.parametrize(
+    "fractions, sizes",
+    [
+        ({"a": 0.7, "b": 0.1, "c": 0.1, "d": 0.1}, [14, 2, 2, 2]),  # left-to-right float sum 0.9999999999999999
+        ({"train": 0.6, "val": 0.2, "test": 0.2 + 5e-10}, [12, 4, 4]),  # 1 + 5e-10: inside the 1e-9 tolerance
+        ({"train": 0.6, "val": 0.2, "test": 0.2 - 5e-10}, [12, 4, 4]),
+    ],
+)
+def test_fractions_summing_to_one_within_tolerance_are_accepted(fractions: dict, sizes: list[int]) -> None:
+    y = np.arange(20) % 2
+    parts = stratified_split(y, fractions, seed=0)
+    assert list(parts) == list(fractions)
+    assert [len(v) for v in parts.values()] == sizes
+    _check_partition(parts, 20)
+    _check_stratified(y, parts)
+
+
+@pytest.mark.parametrize("off", [2e-9, -2e-9, 1e-6])
+def test_fractions_off_by_more_than_tolerance_are_rejected(off: float) -> None:
+    fractions = {"train": 0.6, "val": 0.2, "test": 0.2 + off}
+    with pytest.raises(DataError) as exc:
+        stratified_split(np.arange(20) % 2, fractions, seed=0)
+    assert str(exc.value) == f"split fractions {fractions} sum to {math.fsum(fractions.values())!r}, not 1"
 
 
 @pytest.mark.parametrize("stratify", [True, False])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -98,15 +99,18 @@ def test_gaussian_pair_statistics() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    "kwargs, fragment",
     [
-        {"mean_pos": [0, 0], "mean_neg": [1, 1, 1], "cov_scale": 1.0},
-        {"mean_pos": [0, 0], "mean_neg": [1, 1], "cov_scale": 0.0},
-        {"mean_pos": [0, 0], "mean_neg": [1, 1], "cov_scale": 1.0, "n_per_class": 0},
+        ({"mean_pos": [0, 0], "mean_neg": [1, 1, 1], "cov_scale": 1.0}, "mean_pos (2,) and mean_neg (3,)"),
+        ({"mean_pos": [0, 0], "mean_neg": [1, 1], "cov_scale": 0.0}, "cov_scale must be > 0, got 0.0"),
+        (
+            {"mean_pos": [0, 0], "mean_neg": [1, 1], "cov_scale": 1.0, "n_per_class": 0},
+            "n_per_class must be >= 1, got 0",
+        ),
     ],
 )
-def test_gaussian_pair_rejects_bad_parameters(kwargs: dict) -> None:
-    with pytest.raises(DataError):
+def test_gaussian_pair_rejects_bad_parameters(kwargs: dict, fragment: str) -> None:
+    with pytest.raises(DataError, match=re.escape(fragment)):
         gaussian_pair(**kwargs, seed=0)
 
 

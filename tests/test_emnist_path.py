@@ -76,8 +76,10 @@ def test_seed000_emnist_steps_run_on_emnist_format_files(tmp_path: Path, emnist_
     exp = load_experiments(cfg)["s000_t5_deep"]
     exp = type(exp)(**{**exp.__dict__, "params": {**exp.params, "epochs": 2}})  # a short run of the same model
     run = tmp_path / "run"
-    train_run(exp, "h128-64_l2", 0, tmp_path / "data.npz", run / "model.npz", run / "history.json")
-    m = evaluate_run(run / "model.npz", run / "history.json", tmp_path / "data.npz", run / "m.json", run / "p.npz")
+    spec = exp.run_spec("h128-64_l2", 0).to_dict()
+    train_run(spec, tmp_path / "data.npz", run / "model.npz", run / "history.json")
+    data = tmp_path / "data.npz"
+    m = evaluate_run(spec, run / "model.npz", run / "history.json", data, run / "m.json", run / "p.npz")
     assert m["meta"]["params"]["l2"] > 0 and m["meta"]["params"]["hidden"] == [128, 64]
     assert m["test"]["n"] == 60 and 0.0 <= m["test"]["acc"] <= 1.0 and "auc" in m["test"]
     if SAMPLES.exists():  # genuine F and L images are easy to tell apart even after two epochs

@@ -43,8 +43,12 @@ def test_quick_bench_prints_a_table_with_rows(tiny_workloads, capsys: pytest.Cap
     assert "training + train-set evaluation" in out
 
 
-def test_bad_options_are_named() -> None:
-    with pytest.raises(SystemExit):
+def test_bad_options_are_named(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
         bench.main(["--impl", "jax"])
-    with pytest.raises(SystemExit):
+    assert exc.value.code == 2
+    assert "unknown implementation(s) ['jax']; known: ['ours', 'sklearn', 'torch']" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
         bench.main(["--repeat", "0"])
+    assert exc.value.code == 2
+    assert "--repeat must be >= 1, got 0" in capsys.readouterr().err

@@ -32,7 +32,7 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     wd = tmp_path_factory.mktemp("pipeline")
-    for item in ("Snakefile", "workflow", "config", "environment.yml"):
+    for item in ("Snakefile", "workflow", "config", "profiles", "environment.yml"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / item)
     return wd
@@ -44,6 +44,9 @@ def built(workdir: Path) -> Path:
     return workdir
 
 
+RESULTS, REPORTS, LOGS = "results/reduced", "reports/reduced", "logs/reduced"  # config/ci.yaml: tag reduced
+
+
 def report_ids() -> list[str]:
     ids = []
     for f in sorted((ROOT / "config" / "seeds").glob("*.yaml")):
@@ -52,11 +55,11 @@ def report_ids() -> list[str]:
 
 
 def test_every_report_page_is_built(built: Path) -> None:
-    assert (built / "reports" / "index.html").stat().st_size > 0
-    index = (built / "reports" / "index.md").read_text()
+    assert (built / REPORTS / "index.html").stat().st_size > 0
+    index = (built / REPORTS / "index.md").read_text()
     for rid in report_ids():
-        md = built / "reports" / f"{rid}.md"
-        html = built / "reports" / f"{rid}.html"
+        md = built / REPORTS / f"{rid}.md"
+        html = built / REPORTS / f"{rid}.html"
         assert md.exists() and html.exists(), rid
         assert f"({rid}.html)" in index
         assert "{{" not in md.read_text(), f"unfilled placeholder in {md}"
@@ -66,7 +69,7 @@ def test_every_report_page_is_built(built: Path) -> None:
 
 
 def test_claims_table_holds_real_numbers(built: Path) -> None:
-    text = (built / "reports" / "000.md").read_text()
+    text = (built / REPORTS / "000.md").read_text()
     summary = re.search(r"(\d+) claims: (.*)", text)
     assert summary, "no claims summary line"
     counts = dict((k, int(n)) for n, k in re.findall(r"(\d+) (reproduced|differs|not run)", summary.group(2)))
@@ -78,23 +81,23 @@ def test_claims_table_holds_real_numbers(built: Path) -> None:
 
 
 def test_missing_emnist_is_reported_not_run(built: Path) -> None:
-    status = yaml.safe_load((built / "resources" / "raw" / "emnist_letters" / "status.json").read_text())
-    if status["available"]:
+    if (built / RESULTS / "raw" / "emnist_letters" / "status.json").exists():
         pytest.skip("EMNIST Letters images are available here")
-    text = (built / "reports" / "000.md").read_text()
+    text = (built / REPORTS / "000.md").read_text()
     assert "emnist-letters-train-images-idx3-ubyte.gz" in text
     assert "**not run**" in text
-    # asking for an EMNIST target directly fails with the same clear message
-    proc = snakemake(built, "results/tables/s000_t4_emnist.csv", check=False)
+    # asking for an EMNIST target directly fails with the same clear message, and leaves no status behind
+    proc = snakemake(built, f"{RESULTS}/tables/s000_t4_emnist.csv", check=False)
     assert proc.returncode != 0
-    log = (built / "logs" / "prepare_dataset" / "emnist_fl.log").read_text()
+    log = (built / LOGS / "fetch_raw" / "emnist_letters.log").read_text()
     assert "emnist-letters-train-images-idx3-ubyte.gz not found" in log
+    assert not (built / RESULTS / "raw" / "emnist_letters" / "status.json").exists()
 
 
 def test_nothing_left_to_do_and_single_target_rebuild(built: Path) -> None:
     proc = snakemake(built, "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
-    fig = built / "results" / "figures" / "000" / "fig1_1_running_cost.png"
+    fig = built / RESULTS / "figures" / "000" / "fig1_1_running_cost.png"
     fig.unlink()
     proc = snakemake(built, str(fig.relative_to(built)))
     assert fig.exists()
@@ -115,7 +118,7 @@ def test_lint_is_clean(workdir: Path) -> None:
 
 @pytest.mark.skipif(not os.environ.get("SCRATCHNET_DATA_MIRROR"), reason="no offline mirror given")
 def test_mnist_came_from_the_mirror(built: Path) -> None:
-    status = built / "resources" / "raw" / "mnist" / "status.json"
+    status = built / RESULTS / "raw" / "mnist" / "status.json"
     if not status.exists():
         pytest.skip("no experiment uses MNIST in this configuration")
     assert yaml.safe_load(status.read_text())["available"]

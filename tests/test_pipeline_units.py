@@ -11,8 +11,11 @@ import pytest
 import yaml
 
 from scratchnet.pipeline import aggregate as agg
-from scratchnet.pipeline.spec import expand_variants, load_experiments, resolve, variant_name
-from scratchnet.report.build import Page, ReportInputs, audit_claim, lookup, md_table
+from scratchnet.pipeline.kinds.engine import resolve
+from scratchnet.pipeline.spec import expand_variants, load_experiments, variant_name
+from scratchnet.pipeline.validate import ConfigError, validate_config
+from scratchnet.report.claims import Results, check_claims, evaluate_claim, load_claims, lookup
+from scratchnet.report.render import md_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,13 +61,12 @@ def test_grid_expansion_and_names() -> None:
         expand_variants({"grid": {"lr": 0.1}}, "experiments.e")
 
 
-def test_unknown_split_is_named() -> None:
-    cfg = {
-        "splits": {"s": {}},
-        "experiments": {"e": {"report": "0", "model": "mlp_classifier", "params": {"split": "t"}}},
-    }
-    with pytest.raises(ValueError, match="split 't'"):
-        load_experiments(cfg)
+def test_unknown_split_is_named(merged_config) -> None:
+    cfg = merged_config()
+    cfg["experiments"]["s000_t1_logreg"]["params"]["split"] = "t"
+    files = [ROOT / "config" / "seeds" / "000.yaml"]
+    with pytest.raises(ConfigError, match=r"000.yaml: experiments.s000_t1_logreg: params.split: 't' is not declared"):
+        validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml", files)
 
 
 def test_resolve_builds_layer_sizes_and_separates_training() -> None:
@@ -75,8 +77,6 @@ def test_resolve_builds_layer_sizes_and_separates_training() -> None:
     assert model_kw["layer_sizes"] == [2, 20, 2]
     model_kw, _ = resolve({"hidden": [500, 250]}, 784, 10)
     assert model_kw["layer_sizes"] == [784, 500, 250, 10]
-    with pytest.raises(ValueError, match="output"):
-        resolve({"hidden": [2], "output": "tanh"}, 2, 2)
 
 
 def _fake_metrics(tmp_path: Path, variant: str, seed: int, val_acc: float, test_acc: float) -> Path:
@@ -102,11 +102,8 @@ def summary(tmp_path: Path) -> dict:
     }
     exp = load_experiments(cfg)["e"]
     vals = {"lr0.1": (0.5, 0.6), "lr0.2": (0.75, 0.7), "lr0.3": (0.75, 0.9)}
-    files = {}
-    for v, (va, te) in vals.items():
-        for s in exp.seeds:
-            files[(v, s)] = _fake_metrics(tmp_path, v, s, va + 0.05 * s, te)
-    return agg.aggregate(exp, files, tmp_path / "t.csv", tmp_path / "t.json")
+    files = [_fake_metrics(tmp_path, v, s, vals[v][0] + 0.05 * s, vals[v][1]) for v, s in exp.runs()]
+    return agg.aggregate(exp.to_dict(), files, None, tmp_path / "t.csv", tmp_path / "t.json")
 
 
 def test_aggregate_mean_sd_and_selection_ties_go_first(summary: dict) -> None:
@@ -126,15 +123,12 @@ def test_lookup_forms(summary: dict) -> None:
         lookup(summary, "lr0.1", "nope")
 
 
-def test_claim_verdicts(summary: dict, tmp_path: Path) -> None:
-    page = Page(
-        ReportInputs(report="0", spec={}, experiments={}, not_run={"x": "file y missing:\nmore"}), tmp_path / "p.md"
-    )
-    page._summaries["e"] = summary
+def test_claim_verdicts(summary: dict) -> None:
+    results = Results({"e": summary}, not_run={"x": "file y missing:\nmore"})
 
     def audit(seed, metric="test_acc", experiment="e", variant=None, tolerance=0.03):
         ours = {"experiment": experiment, "metric": metric, **({"variant": variant} if variant else {})}
-        return audit_claim({"id": "i", "claim": "c", "seed": seed, "tolerance": tolerance, "ours": ours}, page)
+        return evaluate_claim({"id": "i", "claim": "c", "seed": seed, "tolerance": tolerance, "ours": ours}, results)
 
     assert audit(0.88, variant="lr0.3")["verdict"] == "reproduced"
     far = audit(0.5, variant="lr0.3")
@@ -151,16 +145,15 @@ def test_md_table_escapes_pipes() -> None:
     assert t.splitlines()[2] == "| x\\|y | 1 |"
 
 
-def test_claims_files_refer_to_declared_experiments(merged_config) -> None:
-    cfg = merged_config()
-    experiments = load_experiments(cfg)
-    for rid, spec in cfg["reports"].items():
+@pytest.mark.parametrize("reduced", [False, True])
+def test_shipped_claims_files_pass_the_checks(reduced: bool, merged_config) -> None:
+    cfg = merged_config(reduced)
+    experiments = {name: list(exp.variants) for name, exp in load_experiments(cfg).items()}
+    n_rankings = 0
+    for spec in cfg["reports"].values():
         if not spec.get("claims"):
             continue
-        claims = yaml.safe_load((ROOT / spec["claims"]).read_text())
-        ids = [c["id"] for c in claims]
-        assert len(ids) == len(set(ids)), f"duplicate claim ids in report {rid}"
-        for c in claims:
-            exp = experiments[c["ours"]["experiment"]]
-            variant = c["ours"].get("variant", "selected")
-            assert variant == "selected" or variant in exp.variants, (c["id"], variant)
+        claims = load_claims(ROOT / spec["claims"])
+        assert check_claims(claims, spec["claims"], experiments, strict_variants=not reduced) == []
+        n_rankings += sum("ranking" in c for c in claims)
+    assert n_rankings > 0, "no ranking claim in the shipped claims files"

@@ -17,11 +17,22 @@ from matplotlib.colors import to_hex  # noqa: E402
 from scratchnet.models import MLPClassifier, Perceptron  # noqa: E402
 from scratchnet.persist import save_model  # noqa: E402
 from scratchnet.pipeline import paths  # noqa: E402
-from scratchnet.pipeline.figures import Run, fig_epoch_curves, fig_scatter  # noqa: E402
+from scratchnet.pipeline.figures import FigureContext, Run  # noqa: E402
+from scratchnet.pipeline.figures.basic import fig_epoch_curves, fig_scatter  # noqa: E402
 from scratchnet.pipeline.io import write_json, write_npz  # noqa: E402
 from scratchnet.pipeline.spec import load_experiments  # noqa: E402
 from scratchnet.report.build import Page, ReportInputs, audit_claim, mean_sd  # noqa: E402
 from scratchnet.train import TrainConfig  # noqa: E402
+
+LAYOUT = paths.Layout()
+
+
+def _draw(kind, spec: dict, runs: list) -> tuple:
+    """Draw a figure kind on a new figure; return (figure, its single axes)."""
+    fig = plt.figure()
+    ctx = FigureContext(spec, runs, {}, fig, LAYOUT)
+    kind(ctx)
+    return fig, ctx.ax
 
 
 def _moons_like(n: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -93,14 +104,14 @@ def fake_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 if ep % 2 == 0 or ep == 5:  # eval_every 2: odd epochs have no evaluation
                     rec.update(train_loss=0.7 / (ep + 1) + 0.01 * seed, test_acc=0.5 + 0.05 * ep)
                 epochs.append(rec)
-            path = Path(paths.run_path(paths.HISTORY, "e", v, seed))
+            path = Path(LAYOUT.run(paths.HISTORY, "e", v, seed))
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"epochs": epochs, "n_updates": 50, "n_epochs": 5}))
     X, y = _moons_like()
     Xt, yt = _moons_like(10, seed=1)
-    write_npz(paths.SPLIT_DATA.format(split="s"), X_train=X, y_train=y, X_test=Xt, y_test=yt)
+    write_npz(LAYOUT(paths.SPLIT_DATA, split="s"), X_train=X, y_train=y, X_test=Xt, y_test=yt)
     model = MLPClassifier([2, 4, 2], seed=0).fit(X, y, config=TrainConfig(lr=0.1, epochs=3, batch_size=None))
-    save_model(model, paths.run_path(paths.MODEL, "e", "batch_size1", 0))
+    save_model(model, LAYOUT.run(paths.MODEL, "e", "batch_size1", 0))
     summary = {
         "experiment": "e",
         "selected": None,
@@ -116,16 +127,15 @@ def fake_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             for v in exps["e"].variants
         },
     }
-    write_json(paths.SUMMARY.format(experiment="e"), summary)
+    write_json(LAYOUT(paths.SUMMARY, experiment="e"), summary)
     return exps, summary
 
 
 def test_epoch_curves_compare_runs_skips_unevaluated_epochs(fake_results) -> None:
     exps, _ = fake_results
     runs = [Run(exps["e"], v, 0) for v in exps["e"].variants]
-    fig, ax = plt.subplots()
     spec = {"series": ["train_loss", "test_acc"], "compare_runs": True, "logy": True}
-    fig_epoch_curves(spec, runs, ax)
+    fig, ax = _draw(fig_epoch_curves, spec, runs)
     assert len(ax.lines) == 4  # two runs x two series
     run0 = ax.lines[:2]
     assert {to_hex(line.get_color()) for line in run0} == {to_hex("C0")}  # one colour per run
@@ -139,8 +149,8 @@ def test_epoch_curves_compare_runs_skips_unevaluated_epochs(fake_results) -> Non
 
 def test_epoch_curves_against_updates_on_log_x_leaves_out_zero(fake_results) -> None:
     exps, _ = fake_results
-    fig, ax = plt.subplots()
-    fig_epoch_curves({"series": ["test_acc"], "x": "updates", "logx": True}, [Run(exps["e"], "batch_size1", 0)], ax)
+    spec = {"series": ["test_acc"], "x": "updates", "logx": True}
+    fig, ax = _draw(fig_epoch_curves, spec, [Run(exps["e"], "batch_size1", 0)])
     assert list(ax.lines[0].get_xdata()) == [20, 40, 50]
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "updates"
     plt.close(fig)
@@ -148,8 +158,7 @@ def test_epoch_curves_against_updates_on_log_x_leaves_out_zero(fake_results) -> 
 
 def test_scatter_of_two_parts_colours_by_class_and_titles_each_accuracy(fake_results) -> None:
     exps, _ = fake_results
-    fig, ax = plt.subplots()
-    fig_scatter({"parts": ["train", "test"], "xlabel": "x1"}, [Run(exps["e"], "batch_size1", 0)], ax)
+    fig, ax = _draw(fig_scatter, {"parts": ["train", "test"], "xlabel": "x1"}, [Run(exps["e"], "batch_size1", 0)])
     title = ax.get_title()
     assert "train accuracy" in title and "test accuracy" in title
     colours = {c.get_label(): to_hex(c.get_facecolor()[0]) for c in ax.collections if c.get_label()[:1] in "tv"}

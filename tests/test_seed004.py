@@ -18,7 +18,7 @@ from scratchnet.models import MLPClassifier
 from scratchnet.persist import load_model, save_model
 from scratchnet.pipeline import run_steps
 from scratchnet.pipeline.io import read_json, write_npz
-from scratchnet.pipeline.reference import copy_weights, fit_sklearn, scratchnet_model, sklearn_settings
+from scratchnet.pipeline.kinds.sklearn_mlp import copy_weights, fit_sklearn, scratchnet_model, sklearn_settings
 from scratchnet.pipeline.spec import load_experiments
 from scratchnet.report.build import Page, ReportInputs
 from scratchnet.train import History
@@ -122,7 +122,6 @@ def test_train_run_dispatches_to_sklearn_and_evaluate_works(tmp_path: Path) -> N
             "pkg": {
                 "report": "004",
                 "model": "sklearn_mlp",
-                "trainer": "sklearn",
                 "params": {"split": "s", **PARAMS},
                 "variants": {"sigmoid": {"activation": "sigmoid"}},
             }
@@ -130,12 +129,13 @@ def test_train_run_dispatches_to_sklearn_and_evaluate_works(tmp_path: Path) -> N
     }
     exp = load_experiments(cfg)["pkg"]
     run = tmp_path / "run"
-    hist = run_steps.train_run(exp, "sigmoid", 0, data, run / "model.npz", run / "history.json")
+    spec = exp.run_spec("sigmoid", 0).to_dict()
+    hist = run_steps.train_run(spec, str(data), str(run / "model.npz"), str(run / "history.json"))
     assert hist.n_epochs == 3 and len(read_json(run / "history.json")["epochs"]) == 3
     meta = read_json(run / "model.json")
     assert meta["class"] == "MLPClassifier" and meta["kwargs"]["activation"] == "sigmoid"
     assert meta["metadata"]["reference"]["check"]["pred_agreement"] == 1.0
-    m = run_steps.evaluate_run(run / "model.npz", run / "history.json", data, run / "m.json", run / "p.npz")
+    m = run_steps.evaluate_run(spec, run / "model.npz", run / "history.json", data, run / "m.json", run / "p.npz")
     assert m["test"]["n"] == 90 and "macro avg" in m["test"]["report"]
     assert m["training"]["final"]["val_loss"] == pytest.approx(m["val"]["loss"])
 
@@ -150,14 +150,9 @@ def test_seed004_config_is_valid_and_figures_name_existing_variants(reduced: boo
     exps = load_experiments(cfg)
     for name, fig in cfg["reports"]["004"]["figures"].items():
         for ref in fig["runs"]:
+            assert ref["experiment"] in exps, (name, ref)
             exp = exps[ref["experiment"]]
             assert ref.get("variant", "selected") in {"selected", "all", *exp.variants}, (name, ref)
-    main = exps["s004_activations"]
-    assert main.run_params("sigmoid")["hidden"] == [500, 250, 100]
-    assert {main.run_params(v)["batch_size"] for v in main.variants} == {64}
-    if not reduced:
-        assert main.seeds == (0, 1, 2, 3, 4) and main.run_params("relu_l2")["l2"] == 1e-4
-        assert cfg["splits"]["s004_mnist"]["n_val"] == 10000
 
 
 def test_claims_point_at_existing_experiments_variants_and_metrics(merged_config) -> None:
@@ -167,6 +162,8 @@ def test_claims_point_at_existing_experiments_variants_and_metrics(merged_config
     assert len({c["id"] for c in claims}) == len(claims)
     metric_forms = ("train_", "val_", "test_", "final_", "report.", "job_seconds", "seconds")
     for c in claims:
+        if "ranking" in c:  # orderings: checked by check_claims (tests/test_pipeline_units.py)
+            continue
         ours = c["ours"]
         assert ours["variant"] in exps[ours["experiment"]].variants, c["id"]
         assert ours["metric"].startswith(metric_forms), c["id"]

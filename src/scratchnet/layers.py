@@ -162,12 +162,6 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return z
 
 
-def log_softmax(x: np.ndarray) -> np.ndarray:
-    """Row-wise ``log softmax(x)`` via log-sum-exp."""
-    z = x - x.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
 class Sigmoid(Layer):
     """``out = sigmoid(x)``; ``dx = dout * out * (1 - out)``."""
 
@@ -212,20 +206,6 @@ class Softmax(Layer):
         return s * (dout - (dout * s).sum(axis=1, keepdims=True))
 
 
-class Sign(Layer):
-    """The perceptron's prediction: ``+1 if x >= 0 else -1``.
-
-    Its derivative is zero almost everywhere, so ``backward`` returns zeros: train a perceptron with the
-    :class:`~scratchnet.losses.PerceptronCriterion` on the pre-activation instead.
-    """
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.where(x >= 0, x.dtype.type(1), x.dtype.type(-1))
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        return np.zeros_like(dout)
-
-
 ACTIVATIONS: dict[str, type[Layer]] = {
     "identity": Identity,
     "linear": Identity,
@@ -234,7 +214,6 @@ ACTIVATIONS: dict[str, type[Layer]] = {
     "sigmoid": Sigmoid,
     "tanh": Tanh,
     "softmax": Softmax,
-    "sign": Sign,
 }
 
 

@@ -94,7 +94,7 @@ class SoftmaxCrossEntropy(Loss):
     def value_and_grad(self, z, y):
         self._check(z, y)
         n = len(z)
-        # log_softmax and softmax with two temporaries (the same arithmetic as layers.log_softmax, in place)
+        # log-softmax (max-shift, then log-sum-exp) and softmax with two temporaries, in place
         logp = z - z.max(axis=1, keepdims=True)
         grad = np.exp(logp)
         lse = grad.sum(axis=1, keepdims=True)
@@ -155,29 +155,6 @@ class PerceptronCriterion(Loss):
 
     def config(self):
         return {"name": self.name, "reduction": self.reduction}
-
-
-LOSSES: dict[str, type[Loss]] = {
-    "mse": MeanSquaredError,
-    "bce": BinaryCrossEntropy,
-    "softmax_ce": SoftmaxCrossEntropy,
-    "cross_entropy": SoftmaxCrossEntropy,
-    "perceptron": PerceptronCriterion,
-}
-
-
-def get_loss(spec: str | dict[str, Any] | Loss) -> Loss:
-    """Build a loss from a name or ``{"name": ..., **kwargs}``."""
-    if isinstance(spec, Loss):
-        return spec
-    if isinstance(spec, dict):
-        kwargs = dict(spec)
-        name = kwargs.pop("name", None)
-    else:
-        name, kwargs = spec, {}
-    if name not in LOSSES:
-        raise ValueError(f"unknown loss {name!r}; known: {sorted(LOSSES)}")
-    return LOSSES[name](**kwargs)
 
 
 class Penalty:

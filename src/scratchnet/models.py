@@ -76,8 +76,6 @@ def build_mlp(
 class Model:
     """Base class. Subclasses set ``self.net`` and ``self.loss`` in ``__init__`` via :meth:`_setup`."""
 
-    is_classifier = False
-
     def __init__(self, *, l1: float = 0.0, l2: float = 0.0, dtype: str = "float32", seed: int = 0) -> None:
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
@@ -192,8 +190,6 @@ class Model:
 
 class _Classifier(Model):
     """Label handling shared by the classifiers: ``classes_`` holds the sorted labels seen in ``fit``."""
-
-    is_classifier = True
 
     def _check_y_classes(self, classes: np.ndarray) -> None:
         n_out = self.net.layers[-1].out_features if isinstance(self.net.layers[-1], Linear) else None

@@ -1,57 +1,61 @@
-checkpoint fetch_raw:
+rule fetch_raw:
     output:
-        paths.RAW,
+        L(paths.RAW),
     params:
         data=config["data"],
+        code=fingerprint("data"),
     conda:
         "../../environment.yml"
     log:
-        "logs/fetch_raw/{source}.log",
+        L.log("fetch_raw", "{source}"),
     script:
         "../scripts/fetch_raw.py"
 
 
 rule prepare_dataset:
     input:
-        lambda wc: [raw_status(wc.dataset)] if is_raw(wc.dataset) else [],
+        lambda wc: JOBS.prepare_inputs(wc.dataset),
     output:
-        paths.DATASET,
+        L(paths.DATASET),
     params:
         spec=lambda wc: config["datasets"][wc.dataset],
+        code=fingerprint("data"),
     conda:
         "../../environment.yml"
     log:
-        "logs/prepare_dataset/{dataset}.log",
+        L.log("prepare_dataset", "{dataset}"),
     script:
         "../scripts/prepare_dataset.py"
 
 
 rule split:
     input:
-        lambda wc: paths.DATASET.format(dataset=dataset_of(wc.split)),
+        lambda wc: L(paths.DATASET, dataset=JOBS.dataset_of(wc.split)),
     output:
-        paths.SPLIT,
+        L(paths.SPLIT),
     params:
         spec=lambda wc: config["splits"][wc.split],
+        code=fingerprint("data"),
     conda:
         "../../environment.yml"
     log:
-        "logs/split/{split}.log",
+        L.log("split", "{split}"),
     script:
         "../scripts/split.py"
 
 
 rule standardise:
     input:
-        dataset=lambda wc: paths.DATASET.format(dataset=dataset_of(wc.split)),
-        split=paths.SPLIT,
+        dataset=lambda wc: L(paths.DATASET, dataset=JOBS.dataset_of(wc.split)),
+        split=L(paths.SPLIT),
     output:
-        paths.SPLIT_DATA,
+        L(paths.SPLIT_DATA),
     params:
         spec=lambda wc: config["splits"][wc.split],
+        code=fingerprint("data"),
     conda:
         "../../environment.yml"
     log:
-        "logs/standardise/{split}.log",
+        L.log("standardise", "{split}"),
     script:
         "../scripts/standardise.py"

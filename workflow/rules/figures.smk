@@ -1,18 +1,21 @@
 rule figure:
     input:
-        figure_inputs,
+        lambda wc: JOBS.figure_inputs(wc.report, wc.figure),
     output:
         report(
-            paths.FIGURE,
+            L(paths.FIGURE),
             caption="../report/figure.rst",
             category="{report}",
             labels={"report": "{report}", "figure": "{figure}"},
         ),
     params:
-        spec=figure_spec,
+        spec=lambda wc: JOBS.figure_spec(wc.report, wc.figure),
+        experiments=lambda wc: JOBS.figure_experiments(wc.report, wc.figure),
+        layout=L.to_dict(),
+        code=fingerprint("figure"),
     conda:
         "../../environment.yml"
     log:
-        "logs/figure/{report}/{figure}.log",
+        L.log("figure", "{report}/{figure}"),
     script:
         "../scripts/figure.py"

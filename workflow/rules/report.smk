@@ -1,32 +1,41 @@
 rule report:
     input:
-        report_inputs,
+        unpack(lambda wc: JOBS.report_inputs(wc.report)),
+        template=lambda wc: str(TEMPLATES / JOBS.reports[wc.report]["template"]),
+        claims=lambda wc: JOBS.reports[wc.report].get("claims", []),
     output:
-        md=paths.REPORT_MD,
-        html=paths.REPORT_HTML,
+        md=L(paths.REPORT_MD),
+        html=L(paths.REPORT_HTML),
     params:
-        spec=lambda wc: REPORTS[wc.report],
-        experiments=lambda wc: report_experiments(wc.report),
-        not_run=lambda wc: {e: r for e, r in report_status(wc).items() if r},
+        spec=lambda wc: JOBS.reports[wc.report],
+        experiments=lambda wc: {e: JOBS.experiments[e].to_dict() for e in JOBS.report_experiments(wc.report)},
+        not_run=lambda wc: JOBS.not_run(wc.report),
+        layout=L.to_dict(),
+        config_sha256=config_hash(config),
+        repo_dir=workflow.basedir,
+        code=fingerprint("report"),
     conda:
         "../../environment.yml"
     log:
-        "logs/report/{report}.log",
+        L.log("report", "{report}"),
     script:
         "../scripts/report.py"
 
 
 rule index:
     input:
-        md=[paths.REPORT_MD.format(report=r) for r in REPORTS],
+        md=[L(paths.REPORT_MD, report=r) for r in JOBS.reports],
     output:
-        md=paths.INDEX_MD,
-        html=paths.INDEX_HTML,
+        md=L(paths.INDEX_MD),
+        html=L(paths.INDEX_HTML),
     params:
-        reports=REPORTS,
+        reports=JOBS.reports,
+        config_sha256=config_hash(config),
+        repo_dir=workflow.basedir,
+        code=fingerprint("report"),
     conda:
         "../../environment.yml"
     log:
-        "logs/report/index.log",
+        L.log("report", "index"),
     script:
         "../scripts/index.py"

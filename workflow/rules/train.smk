@@ -1,59 +1,85 @@
 rule train:
     input:
-        data=run_split_data,
+        data=lambda wc: JOBS.run_data(wc.experiment, wc.variant),
     output:
-        model=paths.MODEL,
-        meta=paths.MODEL_META,
-        history=paths.HISTORY,
+        model=L(paths.MODEL),
+        meta=L(paths.MODEL_META),
+        history=L(paths.HISTORY),
     params:
-        spec=lambda wc: EXPERIMENTS[wc.experiment].run_params(wc.variant),
+        run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
+        code=fingerprint("train"),
     threads: run_threads
     conda:
         "../../environment.yml"
     log:
-        "logs/train/{experiment}/{variant}/seed{seed}.log",
+        L.log("train", "{experiment}/{variant}/seed{seed}"),
     benchmark:
-        paths.BENCHMARK_TRAIN
+        L(paths.BENCHMARK_TRAIN)
     script:
         "../scripts/train.py"
 
 
 rule evaluate:
     input:
-        model=paths.MODEL,
-        history=paths.HISTORY,
-        data=run_split_data,
+        model=L(paths.MODEL),
+        history=L(paths.HISTORY),
+        data=lambda wc: JOBS.run_data(wc.experiment, wc.variant),
     output:
-        metrics=paths.METRICS,
-        predictions=paths.PREDICTIONS,
+        metrics=L(paths.METRICS),
+        predictions=L(paths.PREDICTIONS),
+    params:
+        run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
+        code=fingerprint("train"),
     threads: run_threads
     conda:
         "../../environment.yml"
     log:
-        "logs/evaluate/{experiment}/{variant}/seed{seed}.log",
+        L.log("evaluate", "{experiment}/{variant}/seed{seed}"),
     benchmark:
-        paths.BENCHMARK_EVAL
+        L(paths.BENCHMARK_EVAL)
     script:
         "../scripts/evaluate.py"
 
 
 rule aggregate:
     input:
-        metrics=lambda wc: run_files(paths.METRICS, wc.experiment),
-        benchmarks=lambda wc: run_files(paths.BENCHMARK_TRAIN, wc.experiment),
+        metrics=lambda wc: JOBS.run_files(paths.METRICS, wc.experiment),
+        benchmarks=lambda wc: JOBS.run_files(paths.BENCHMARK_TRAIN, wc.experiment),
     output:
         table=report(
-            paths.TABLE,
+            L(paths.TABLE),
             caption="../report/table.rst",
             category="{experiment}",
             labels={"experiment": "{experiment}", "type": "table"},
         ),
-        summary=paths.SUMMARY,
+        summary=L(paths.SUMMARY),
     params:
-        spec=lambda wc: EXPERIMENTS[wc.experiment].params,
+        experiment=lambda wc: JOBS.experiments[wc.experiment].to_dict(),
+        code=fingerprint("aggregate"),
     conda:
         "../../environment.yml"
     log:
-        "logs/aggregate/{experiment}.log",
+        L.log("aggregate", "{experiment}"),
     script:
         "../scripts/aggregate.py"
+
+
+rule analysis:
+    input:
+        lambda wc: JOBS.analysis_inputs(wc.analysis),
+    output:
+        json=L(paths.ANALYSIS_JSON),
+        npz=L(paths.ANALYSIS_NPZ),
+    params:
+        spec=lambda wc: JOBS.analyses[wc.analysis],
+        inputs=lambda wc: JOBS.analysis_refs(wc.analysis),
+        code=fingerprint("analysis"),
+    threads: run_threads
+    conda:
+        "../../environment.yml"
+    log:
+        L.log("analysis", "{analysis}"),
+    benchmark:
+        L(paths.BENCHMARK_ANALYSIS)
+    script:
+        "../scripts/analysis.py"

@@ -1,13 +1,7 @@
 from scratchnet.pipeline.runner import run_step
-from scratchnet.pipeline.spec import load_experiments
-from scratchnet.report.build import ReportInputs, build_report
+from scratchnet.report import build_report_page
 
 smk = snakemake  # noqa: F821
-inputs = ReportInputs(
-    report=smk.wildcards.report,
-    spec=smk.params.spec,
-    experiments=load_experiments(smk.config),
-    not_run=dict(smk.params.not_run),
-    config=smk.config,
-)
-run_step(smk, build_report, inputs, smk.output.md, smk.output.html)
+p, o = smk.params, smk.output
+args = (p.spec, p.experiments, p.not_run, p.layout, p.config_sha256, list(smk.input.benchmarks), p.repo_dir)
+run_step(smk, build_report_page, smk.wildcards.report, *args, o.md, o.html)

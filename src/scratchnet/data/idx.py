@@ -14,7 +14,6 @@ import gzip
 import math
 import os
 import sys
-import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..atomic import atomic_open
 from .errors import DataError
 
 __all__ = ["IDX_DTYPES", "read_idx", "write_idx"]
@@ -85,6 +85,21 @@ def _count_rest(fh: BinaryIO) -> int:
     return extra
 
 
+def _read_at_most(fh: BinaryIO, limit: int) -> bytearray:
+    """Up to ``limit`` bytes of ``fh``, in a buffer that grows only as bytes arrive (nothing is allocated up front)."""
+    out = bytearray()
+    while len(out) < limit and (chunk := fh.read(min(_CHUNK, limit - len(out)))):
+        out += chunk
+    return out
+
+
+def _truncated(path: Path, dims: tuple[int, ...], dtype: np.dtype, expected: int, actual: int, what: str) -> DataError:
+    return DataError(
+        f"IDX file {path}: truncated payload: the header declares dims {dims} of {dtype.name}, i.e. {expected} bytes "
+        f"after the header, but {what} holds {actual}"
+    )
+
+
 def read_idx(path: str | os.PathLike, *, ndim: int | None = None) -> np.ndarray:
     """Read an IDX file (plain, or gzip if the name ends in ``.gz``).
 
@@ -105,7 +120,9 @@ def read_idx(path: str | os.PathLike, *, ndim: int | None = None) -> np.ndarray:
     DataError
         Naming the file when the gzip stream is corrupt, the magic number or dims header is malformed, or the
         payload is not exactly ``prod(dims) * itemsize`` bytes (truncated or trailing bytes: expected vs
-        actual byte counts are given).
+        actual byte counts are given). The declared size is checked against the file before the array is
+        allocated (for gzip: by reading at most declared + 1 bytes), so a header announcing a huge array is a
+        DataError, not a MemoryError.
     """
     path = Path(path)
     try:
@@ -136,14 +153,29 @@ def read_idx(path: str | os.PathLike, *, ndim: int | None = None) -> np.ndarray:
             dims = tuple(int(d) for d in np.frombuffer(header, dtype=">u4"))
             dtype = IDX_DTYPES[code]
             expected = math.prod(dims) * dtype.itemsize
-            out = np.empty(dims, dtype=dtype.newbyteorder("="))
-            got = _readinto_full(fh, memoryview(out.reshape(-1).view(np.uint8)))
-            if got < expected:
-                raise DataError(
-                    f"IDX file {path}: truncated payload: dims {dims} of {dtype.name} need {expected} bytes "
-                    f"after the header, got {got}"
-                )
-            extra = _count_rest(fh)
+            native = dtype.newbyteorder("=")
+            if isinstance(fh, gzip.GzipFile):
+                # the decompressed length is unknown: read at most declared + 1 bytes, so a header announcing a
+                # huge array costs only what the stream really holds
+                payload = _read_at_most(fh, expected + 1)
+                if len(payload) < expected:
+                    raise _truncated(path, dims, dtype, expected, len(payload), "the decompressed stream")
+                extra = len(payload) - expected
+                if extra:
+                    extra += _count_rest(fh)
+                else:
+                    out = np.frombuffer(payload, dtype=native).reshape(dims)  # writable: a bytearray's buffer
+            else:
+                # compare with the file size BEFORE allocating: no MemoryError for a lying header
+                header_len = 4 + 4 * nd
+                actual = os.fstat(fh.fileno()).st_size - header_len
+                if actual < expected:
+                    raise _truncated(path, dims, dtype, expected, actual, "the file")
+                out = np.empty(dims, dtype=native)
+                got = _readinto_full(fh, memoryview(out.reshape(-1).view(np.uint8)))
+                if got < expected:  # the file shrank while we read it
+                    raise _truncated(path, dims, dtype, expected, got, "the file")
+                extra = _count_rest(fh)
             if extra:
                 raise DataError(
                     f"IDX file {path}: trailing bytes: dims {dims} of {dtype.name} need {expected} bytes "
@@ -164,7 +196,8 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
     Parameters
     ----------
     path : path-like
-        Destination; written through a temporary file in the same folder and moved into place.
+        Destination; written through a temporary file in the same folder and moved into place (mode
+        ``0o666 & ~umask``, as a plain ``open`` would give).
     array : ndarray, any shape with 1-255 dimensions
         dtype uint8, int8, int16, int32, float32 or float64.
 
@@ -184,17 +217,10 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
         raise DataError(f"cannot write {path}: shape {arr.shape} does not fit 32-bit IDX sizes")
     payload = np.ascontiguousarray(arr, dtype=IDX_DTYPES[code])
     blob = bytes([0, 0, code, arr.ndim]) + np.asarray(arr.shape, dtype=">u4").tobytes() + payload.tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if _is_gzip_name(path):
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
-                    gz.write(blob)
-            else:
-                raw.write(blob)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, suffix=".part") as raw:
+        if _is_gzip_name(path):
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+                gz.write(blob)
+        else:
+            raw.write(blob)
     return path

@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pooch
 
@@ -43,14 +43,19 @@ __all__ = [
     "RawFile",
     "fetch",
     "file_hash",
+    "resolve_emnist_zip_cache",
+    "resolve_mirror",
     "verify",
+    "download_allowed",
+    "locate",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Environment variable naming the offline mirror folder (used when ``fetch(mirror=None)``).
 MIRROR_ENV = "SCRATCHNET_DATA_MIRROR"
-#: Cache of the ``emnist`` PyPI package: a copy of NIST's ``gzip.zip``.
+#: Cache of the ``emnist`` PyPI package: a copy of NIST's ``gzip.zip``. The one home of this default: the config's
+#: ``data.emnist_zip_cache: null`` means this path.
 DEFAULT_EMNIST_ZIP_CACHE = Path("~/.cache/emnist/emnist.zip")
 #: Seconds without a byte before a download is abandoned (requests' connect/read timeout, not a total).
 DOWNLOAD_TIMEOUT = 60.0
@@ -244,11 +249,73 @@ def _extract_member(zip_path: Path, member: str, target: Path, known_hash: str) 
 
 
 # --------------------------------------------------------------------------------------------------- fetch
-def _resolve_mirror(mirror: str | os.PathLike | None) -> Path | None:
-    if mirror is None:
+def _blank(value: str | os.PathLike | None) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def resolve_mirror(mirror: str | os.PathLike | None = None) -> Path | None:
+    """The offline mirror folder: ``mirror`` if given, else ``$SCRATCHNET_DATA_MIRROR``, else None.
+
+    ``None`` and blank strings count as not given (a config's ``mirror: null`` or ``""``); ``~`` is expanded.
+    """
+    if _blank(mirror):
         env = os.environ.get(MIRROR_ENV, "").strip()
         return Path(env).expanduser() if env else None
     return Path(mirror).expanduser()
+
+
+def resolve_emnist_zip_cache(cache: str | os.PathLike | None = None) -> Path:
+    """Where to look for the ``emnist`` package's copy of NIST's ``gzip.zip``: ``cache`` if given (not None or
+    blank), else :data:`DEFAULT_EMNIST_ZIP_CACHE`; ``~`` is expanded."""
+    return Path(DEFAULT_EMNIST_ZIP_CACHE if _blank(cache) else cache).expanduser()
+
+
+def download_allowed(setting: bool | str, mirror: Path | None) -> bool:
+    """``data.allow_download``: true, false, or ``"auto"`` (download only when no offline mirror is given: a machine
+    with a mirror is taken to be offline, so what the mirror lacks is reported missing instead of attempted)."""
+    if setting == "auto":
+        return mirror is None
+    return bool(setting)
+
+
+def locate(
+    dataset: str,
+    dest: str | os.PathLike,
+    *,
+    mirror: Path | None,
+    allow_download: bool,
+    emnist_zip_cache: Path,
+) -> dict[str, Any]:
+    """Where :func:`fetch` would take each raw file from, by looking only (no hashing, no copying, no network):
+    ``{"available": bool, "plan": {name: place}, "reason": str}``. Cheap enough for every DAG build; checksums are
+    verified by :func:`fetch` in the job. ``reason`` names each missing file and every place looked."""
+    if dataset not in RAW_FILES:
+        raise DataError(f"unknown dataset {dataset!r}; known datasets: {', '.join(sorted(RAW_FILES))}")
+    dest = Path(dest).expanduser()
+    archive = ARCHIVES.get(dataset)
+    plan: dict[str, str] = {}
+    missing = []
+    for rf in RAW_FILES[dataset]:
+        candidates = [dest / rf.name]
+        if mirror is not None:
+            candidates += [mirror / rf.subdir / rf.name, mirror / rf.name]
+        if archive is not None:
+            az = archive.file
+            if mirror is not None:
+                candidates += [mirror / az.subdir / az.name, mirror / az.name]
+            candidates += [dest / az.name, emnist_zip_cache]
+        found = next((c for c in candidates if c.is_file()), None)
+        url = rf.url or (archive.file.url if archive is not None else None)
+        if found is not None:
+            plan[rf.name] = str(found)
+        elif allow_download and url:
+            plan[rf.name] = f"download {url}"
+        else:
+            looked = [str(c) for c in candidates] + ([] if mirror is not None else [f"no mirror (${MIRROR_ENV} unset)"])
+            why = "downloads not allowed" if url else "no download URL known"
+            missing.append(f"{rf.name} not found: looked in {'; '.join(looked)} ({why})")
+    reason = f"{len(missing)} raw file(s) missing\n" + "\n".join(missing) if missing else ""
+    return {"available": not missing, "plan": plan, "reason": reason}
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:
@@ -406,11 +473,12 @@ def fetch(
     dest : path-like
         Folder for the files (created if needed).
     mirror : path-like, optional
-        Offline mirror folder; default ``$SCRATCHNET_DATA_MIRROR`` (unset or empty: no mirror).
+        Offline mirror folder; None or blank: ``$SCRATCHNET_DATA_MIRROR`` (unset or empty: no mirror). See
+        :func:`resolve_mirror`.
     allow_download : bool
         Whether to download (with pooch) what no local source has.
     emnist_zip_cache : path-like, optional
-        Where the ``emnist`` package caches NIST's ``gzip.zip``; default ``~/.cache/emnist/emnist.zip``.
+        Where the ``emnist`` package caches NIST's ``gzip.zip``; None or blank: :data:`DEFAULT_EMNIST_ZIP_CACHE`.
 
     Returns
     -------
@@ -432,8 +500,8 @@ def fetch(
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"cannot create data folder {dest}: {exc}") from exc
-    cache = Path(emnist_zip_cache if emnist_zip_cache is not None else DEFAULT_EMNIST_ZIP_CACHE).expanduser()
-    state = _Fetch(dataset, dest, _resolve_mirror(mirror), ARCHIVES.get(dataset), cache, allow_download)
+    cache = resolve_emnist_zip_cache(emnist_zip_cache)
+    state = _Fetch(dataset, dest, resolve_mirror(mirror), ARCHIVES.get(dataset), cache, allow_download)
 
     found: dict[str, Path] = {}
     missing: list[str] = []

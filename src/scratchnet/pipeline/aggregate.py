@@ -49,19 +49,24 @@ def job_seconds(benchmark_tsv: str | Path) -> float | None:
 
 
 def aggregate(
-    exp: Experiment,
-    metric_files: dict[tuple[str, int], str | Path],
+    experiment: dict[str, Any],
+    metric_files: list[str],
+    benchmark_files: list[str] | None,
     csv_out: str | Path,
     json_out: str | Path,
-    benchmarks: dict[tuple[str, int], str | Path] | None = None,
 ) -> dict[str, Any]:
+    """Summarise an experiment's runs. ``experiment``: :meth:`Experiment.to_dict`; ``metric_files`` and
+    ``benchmark_files``: one per run, in the order of :meth:`Experiment.runs`."""
+    exp = Experiment.from_dict(experiment)
+    metric_by_run = dict(zip(exp.runs(), metric_files, strict=True))
+    bench_by_run = dict(zip(exp.runs(), benchmark_files, strict=True)) if benchmark_files else None
     variants: dict[str, Any] = {}
     for variant in exp.variants:
-        runs = {seed: read_json(metric_files[(variant, seed)]) for seed in exp.seeds}
+        runs = {seed: read_json(metric_by_run[(variant, seed)]) for seed in exp.seeds}
         scalars = {seed: run_scalars(m) for seed, m in runs.items()}
-        if benchmarks:
+        if bench_by_run:
             for seed in exp.seeds:
-                scalars[seed]["job_seconds"] = job_seconds(benchmarks[(variant, seed)])
+                scalars[seed]["job_seconds"] = job_seconds(bench_by_run[(variant, seed)])
         keys = sorted({k for s in scalars.values() for k in s})
         stats = {k: _stats([scalars[s].get(k) for s in exp.seeds]) for k in keys}
         confusion = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +11,19 @@ import numpy as np
 from ..data import (
     DataError,
     Standardizer,
+    download_allowed,
     fetch,
     generate,
     holdout_split,
     letters_subset,
     load_emnist_letters,
     load_mnist_like,
+    locate,
+    resolve_emnist_zip_cache,
+    resolve_mirror,
     stratified_split,
 )
+from . import paths
 from .io import read_json, read_npz, write_json, write_npz
 
 log = logging.getLogger(__name__)
@@ -27,42 +31,36 @@ log = logging.getLogger(__name__)
 RAW_SOURCES = ("mnist", "fashion_mnist", "emnist_letters")
 
 
-def mirror_from(data_cfg: dict[str, Any]) -> Path | None:
-    """The offline mirror: ``data.mirror`` in config, else ``$SCRATCHNET_DATA_MIRROR``, else none."""
-    m = data_cfg.get("mirror") or os.environ.get("SCRATCHNET_DATA_MIRROR")
-    return Path(m).expanduser() if m else None
+def raw_settings(data_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The resolved ``data`` settings: mirror (config, else ``$SCRATCHNET_DATA_MIRROR``), whether to download
+    (``allow_download: auto`` = only without a mirror) and the ``emnist`` package's cache."""
+    mirror = resolve_mirror(data_cfg.get("mirror"))
+    return {
+        "mirror": mirror,
+        "allow_download": download_allowed(data_cfg.get("allow_download", "auto"), mirror),
+        "emnist_zip_cache": resolve_emnist_zip_cache(data_cfg.get("emnist_zip_cache")),
+    }
+
+
+def raw_availability(source: str, data_cfg: dict[str, Any]) -> dict[str, Any]:
+    """Whether ``source``'s raw files can be had (found locally, in the mirror or the emnist cache, or downloadable),
+    decided by looking only, at DAG build: ``{"available", "plan", "reason"}`` (see :func:`~scratchnet.data.locate`)."""
+    return locate(source, paths.RAW_DIR.format(source=source), **raw_settings(data_cfg))
 
 
 def fetch_raw(source: str, data_cfg: dict[str, Any], status_path: str | Path) -> dict[str, Any]:
-    """Obtain and verify the raw files of ``source``; write a status file saying whether they are available.
-
-    A missing source is not an error here (the rest of the pipeline must still run): the status records the
-    reason and the error is logged; steps that need the files fail with that reason (:func:`require_raw`).
-    """
-    status_path = Path(status_path)
-    dest = status_path.parent
-    cache = data_cfg.get("emnist_zip_cache")
-    try:
-        files = fetch(
-            source,
-            dest,
-            mirror=mirror_from(data_cfg),
-            allow_download=bool(data_cfg.get("allow_download", True)),
-            emnist_zip_cache=Path(cache).expanduser() if cache else None,
-        )
-        status = {"source": source, "available": True, "files": {k: str(v) for k, v in files.items()}}
-        log.info("%s: %d files verified in %s", source, len(files), dest)
-    except DataError as exc:
-        status = {"source": source, "available": False, "reason": str(exc)}
-        log.error("%s is NOT available, experiments that need it will not run: %s", source, exc)
+    """Obtain and checksum-verify the raw files of ``source`` into ``resources/raw/<source>/``; write a status file
+    listing them. A file that cannot be obtained fails the job (DataError naming every place looked), leaving no
+    status behind, so the next run tries again."""
+    files = fetch(source, paths.RAW_DIR.format(source=source), **raw_settings(data_cfg))
+    status = {"source": source, "available": True, "files": {k: str(v) for k, v in files.items()}}
+    log.info("%s: %d files verified in %s", source, len(files), paths.RAW_DIR.format(source=source))
     write_json(status_path, status)
     return status
 
 
 def require_raw(status_path: str | Path) -> dict[str, Path]:
     status = read_json(status_path)
-    if not status.get("available"):
-        raise DataError(f"raw data {status.get('source')!r} is not available: {status.get('reason')}")
     return {k: Path(v) for k, v in status["files"].items()}
 
 
@@ -141,7 +139,3 @@ def standardise(name: str, spec: dict[str, Any], dataset_npz: str | Path, split_
         arrays[f"y_{part}"] = d["y"][ix]
     stats = {f"stat_{k}": np.asarray(v) for k, v in st.to_dict().items() if v is not None}
     write_npz(out, **arrays, **stats)
-
-
-def load_split_data(path: str | Path) -> dict[str, np.ndarray]:
-    return read_npz(path)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..persist import atomic_write_bytes
+from ..atomic import atomic_write_bytes
 
 
 def _plain(obj: Any) -> Any:

@@ -1,0 +1,250 @@
+"""Configuration checks at DAG build, before any job runs.
+
+:func:`check_yaml_files` reports a YAML syntax error with file, line and column. :func:`validate_config` checks the
+merged configuration against the JSON schema (every violation, not the first) and then every resolved run (after
+grid / variant expansion), analysis, figure and claim against the registries' parameter specs and against each
+other (splits, experiments, variants, analyses that must exist). All problems are raised at once in one
+:class:`ConfigError`, each naming the config file, the item (experiment and variant, figure, claim) and the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..data.synthetic import GENERATORS
+from . import registry
+from .params import check
+from .spec import expand_variants
+
+SECTIONS = ("datasets", "splits", "experiments", "analyses", "reports")
+
+
+class ConfigError(ValueError):
+    """Every problem of a configuration, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        n = len(problems)
+        super().__init__(f"{n} problem{'s' * (n != 1)} in the configuration:\n  - " + "\n  - ".join(problems))
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        raise ConfigError([f"{where}: YAML syntax error: {problem}" + (f" ({context})" if context else "")]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+
+
+def check_yaml_files(files: Iterable[str | Path]) -> None:
+    """Parse every file; a syntax error names file, line and column (all files are checked, all errors listed)."""
+    problems = []
+    for f in files:
+        try:
+            _load_yaml(Path(f))
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
+
+
+def origins(files: Iterable[str | Path]) -> dict[tuple[str, str], list[str]]:
+    """``(section, name) -> files`` that define or change that item, in load order."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for f in files:
+        data = _load_yaml(Path(f)) or {}
+        if not isinstance(data, dict):
+            continue
+        for section in SECTIONS:
+            for name in data.get(section) or {}:
+                out.setdefault((section, str(name)), []).append(str(f))
+    return out
+
+
+def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list[tuple[tuple[str, str] | None, str]]:
+    import jsonschema
+
+    schema = _load_yaml(Path(schema_path))
+    validator = jsonschema.Draft202012Validator(schema)
+    out = []
+    for err in sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path]):
+        path = [str(p) for p in err.absolute_path]
+        item = (path[0], path[1]) if len(path) >= 2 and path[0] in SECTIONS else None
+        message = err.message
+        if err.validator == "additionalProperties" and "were unexpected" in message:
+            message = message.replace("Additional properties are not allowed", "unknown key")
+        out.append((item, f"{'.'.join(path) or '(top level)'}: {message}"))
+    return out
+
+
+class _Problems:
+    def __init__(self, origin: Mapping[tuple[str, str], list[str]]) -> None:
+        self.origin = origin
+        self.items: list[str] = []
+
+    def add(self, item: tuple[str, str] | None, message: str) -> None:
+        files = self.origin.get(item, []) if item else []
+        where = " + ".join(files) if files else "configuration"
+        self.items.append(f"{where}: {message}")
+
+
+def _ref_problems(ref: Any, config: Mapping[str, Any], variants: Mapping[str, dict], allow: tuple[str, ...]) -> str:
+    """Why a run/analysis/split reference is invalid ('' when it is fine)."""
+    if not isinstance(ref, dict):
+        return f"reference must be a mapping, got {ref!r}"
+    kinds = [k for k in ("experiment", "analysis", "split") if k in ref]
+    if len(kinds) != 1 or kinds[0] not in allow:
+        return f"reference {ref} must name exactly one of {', '.join(allow)}"
+    key = kinds[0]
+    section = {"experiment": "experiments", "analysis": "analyses", "split": "splits"}[key]
+    name = ref[key]
+    if name not in (config.get(section) or {}):
+        return f"{key} {name!r} is not declared under {section}"
+    extra = set(ref) - {key, "variant", "seed", "label"}
+    if extra:
+        return f"reference {ref}: unknown key(s) {sorted(extra)}"
+    if key == "experiment":
+        exp = config["experiments"][name]
+        variant = ref.get("variant", "selected")
+        if variant not in ("selected", "all") and variant not in variants.get(name, {}):
+            return f"experiment {name!r} has no variant {variant!r} (has: {', '.join(variants.get(name, {}))})"
+        seeds = exp.get("seeds", config.get("seeds", [0]))
+        seed = ref.get("seed", seeds[0] if seeds else 0)
+        if seed != "all" and seed not in seeds:
+            return f"experiment {name!r} has no seed {seed!r} (seeds: {seeds})"
+    return ""
+
+
+def validate_config(
+    config: Mapping[str, Any],
+    schema_path: str | Path,
+    files: Iterable[str | Path],
+    templates_dir: str | Path | None = None,
+) -> None:
+    """Raise :class:`ConfigError` listing every problem of the merged ``config`` (``files``: the files it was merged
+    from, in load order, to name the file of each problem)."""
+    registry.load_all()
+    origin = origins(files)
+    problems = _Problems(origin)
+    for item, message in _schema_problems(config, schema_path):
+        problems.add(item, message)
+    if problems.items:  # the semantic checks below assume the schema's shapes
+        raise ConfigError(problems.items)
+
+    datasets, splits = config.get("datasets", {}), config.get("splits", {})
+    reports = config.get("reports", {})
+    for name, d in datasets.items():
+        if d["source"] == "synthetic" and d.get("generator") not in GENERATORS:
+            problems.add(("datasets", name), f"datasets.{name}.generator: unknown generator {d.get('generator')!r} "
+                         f"(known: {', '.join(sorted(GENERATORS))})")  # fmt: skip
+    for name, s in splits.items():
+        if s["dataset"] not in datasets:
+            problems.add(("splits", name), f"splits.{name}.dataset: {s['dataset']!r} is not declared under datasets")
+        method = s.get("method", "stratified")
+        if method == "stratified" and abs(sum((s.get("fractions") or {}).values()) - 1) > 1e-9:
+            problems.add(("splits", name), f"splits.{name}.fractions: must sum to 1, got {s.get('fractions')}")
+        if method == "holdout" and "n_val" not in s:
+            problems.add(("splits", name), f"splits.{name}: method holdout needs n_val")
+
+    variants: dict[str, dict[str, dict]] = {}
+    for name, e in config.get("experiments", {}).items():
+        item = ("experiments", name)
+        where = f"experiments.{name}"
+        if e["report"] not in reports:
+            problems.add(item, f"{where}.report: {e['report']!r} is not declared under reports")
+        try:
+            kind = registry.get_run_kind(e["model"])
+        except ValueError as exc:
+            problems.add(item, f"{where}.model: {exc}")
+            continue
+        try:
+            variants[name] = expand_variants(e, where)
+        except ValueError as exc:
+            problems.add(item, str(exc))
+            continue
+        for variant, overrides in variants[name].items():
+            params = {**e.get("params", {}), **overrides}
+            label = f"{where} (variant {variant})" if len(variants[name]) > 1 else where
+            for err in check(params, kind.params, kind.required) + (kind.validate(params) if kind.validate else []):
+                problems.add(item, f"{label}: params.{err}")
+            split = params.get("split")
+            if isinstance(split, str) and split not in splits:
+                problems.add(item, f"{label}: params.split: {split!r} is not declared under splits")
+
+    for name, a in (config.get("analyses") or {}).items():
+        item = ("analyses", name)
+        where = f"analyses.{name}"
+        if a["report"] not in reports:
+            problems.add(item, f"{where}.report: {a['report']!r} is not declared under reports")
+        try:
+            kind = registry.get_analysis_kind(a["kind"])
+        except ValueError as exc:
+            problems.add(item, f"{where}.kind: {exc}")
+            continue
+        for err in check(a.get("params", {}), kind.params, kind.required):
+            problems.add(item, f"{where}: params.{err}")
+        if kind.validate:
+            for err in kind.validate(a.get("params", {})):
+                problems.add(item, f"{where}: params.{err}")
+        inputs = a.get("inputs") or {}
+        for role in sorted(set(kind.roles) - set(inputs)):
+            problems.add(item, f"{where}.inputs: role {role!r} missing (kind {a['kind']} needs {list(kind.roles)})")
+        for role, ref in inputs.items():
+            if role not in kind.roles:
+                problems.add(item, f"{where}.inputs.{role}: unknown role (kind {a['kind']} takes {list(kind.roles)})")
+            err = _ref_problems(ref, config, variants, ("experiment",))
+            if err:
+                problems.add(item, f"{where}.inputs.{role}: {err}")
+            elif ref.get("variant", "selected") in ("selected", "all"):
+                problems.add(item, f"{where}.inputs.{role}: name one variant (analyses take no 'selected'/'all')")
+
+    from .figures import COMMON
+
+    for rid, r in reports.items():
+        item = ("reports", rid)
+        if templates_dir is not None and not (Path(templates_dir) / r["template"]).is_file():
+            problems.add(item, f"reports.{rid}.template: {Path(templates_dir) / r['template']} does not exist")
+        for fname, f in (r.get("figures") or {}).items():
+            where = f"reports.{rid}.figures.{fname}"
+            try:
+                kind = registry.get_figure_kind(f["kind"])
+            except ValueError as exc:
+                problems.add(item, f"{where}.kind: {exc}")
+                continue
+            for err in check(f, {**COMMON, **kind.params}, kind.required):
+                problems.add(item, f"{where}: {err}")
+            for ref in f["runs"]:
+                err = _ref_problems(ref, config, variants, ("experiment", "analysis", "split"))
+                if err:
+                    problems.add(item, f"{where}.runs: {err}")
+        if r.get("claims"):
+            _claims_problems(rid, r["claims"], config, variants, problems)
+    if problems.items:
+        raise ConfigError(problems.items)
+
+
+def _claims_problems(rid: str, path: str, config: Mapping[str, Any], variants: Mapping[str, dict], problems) -> None:
+    from ..report.claims import check_claims, load_claims
+
+    if not Path(path).is_file():
+        problems.add(("reports", rid), f"reports.{rid}.claims: {path} does not exist")
+        return
+    try:
+        claims = load_claims(path)
+    except ValueError as exc:
+        problems.items.append(str(exc))
+        return
+    # a reduced configuration may drop variants the claims name: those claims are reported "not run"
+    problems.items += check_claims(
+        claims, path, {e: list(v) for e, v in variants.items()}, strict_variants=not config.get("reduced"),
+        analyses=set(config.get("analyses") or {}),
+    )  # fmt: skip
