@@ -299,3 +299,20 @@ def test_analysis_table_renders_rows_and_mean_sd_cells():
     assert placeholder("x::latent,loss", lambda name: result).splitlines()[2] == "| 4 | mse |"
     with pytest.raises(KeyError, match="analyses.x: result.json has no 'rows'"):
         placeholder("x:rows", lambda name: result)
+
+
+def test_grid_analysis_reads_every_variant_and_seed_of_the_study(merged_config):
+    """``variant: all`` in an analysis's inputs (the study's grid) expands to one run per variant and seed, and the
+    analysis runs reference variants the reduced grid keeps."""
+    from scratchnet.pipeline.dag import Dag
+
+    for reduced in (False, True):
+        cfg = merged_config(reduced)
+        dag = Dag(cfg)
+        exp = dag.experiments["s002_ae_grid"]
+        runs = dag.analysis_refs("s002_ae_grid")["grid"]
+        assert len(runs) == len(exp.variants) * len(exp.seeds) == (8 if reduced else 150)
+        assert {r["params"]["loss"] for r in runs} == {"mse", "bce"}
+        for name in ("s002_ae_tsne", "s002_ae_knn", "s002_ae_reconstructions", "s002_ae_interpolation"):
+            for ref in cfg["analyses"][name]["inputs"].values():
+                assert ref["variant"] in dag.experiments[ref["experiment"]].variants, (name, ref)

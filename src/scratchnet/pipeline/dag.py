@@ -71,13 +71,15 @@ class Dag:
 
     # --- analyses -------------------------------------------------------------------------------------------------
     def analysis_refs(self, name: str) -> dict[str, list[dict[str, Any]]]:
-        """Role -> the runs an analysis reads (one per seed for ``seed: all``), with their file paths."""
+        """Role -> the runs an analysis reads (one per seed for ``seed: all``, one per variant and seed for
+        ``variant: all``), with their file paths."""
         out: dict[str, list[dict[str, Any]]] = {}
         for role, ref in (self.analyses[name].get("inputs") or {}).items():
             exp = self.experiments[ref["experiment"]]
             seed = ref.get("seed", exp.seeds[0])
             seeds = list(exp.seeds) if seed == "all" else [int(seed)]
-            out[role] = [self._run_files(exp, ref["variant"], s) for s in seeds]
+            variants = list(exp.variants) if ref["variant"] == "all" else [ref["variant"]]
+            out[role] = [self._run_files(exp, v, s) for v in variants for s in seeds]
         return out
 
     def _run_files(self, exp: Experiment, variant: str, seed: int) -> dict[str, Any]:

@@ -204,8 +204,8 @@ def validate_config(
             err = _ref_problems(ref, config, variants, ("experiment",))
             if err:
                 problems.add(item, f"{where}.inputs.{role}: {err}")
-            elif ref.get("variant", "selected") in ("selected", "all"):
-                problems.add(item, f"{where}.inputs.{role}: name one variant (analyses take no 'selected'/'all')")
+            elif ref.get("variant", "selected") == "selected":
+                problems.add(item, f"{where}.inputs.{role}: name a variant or 'all' (analyses take no 'selected')")
 
     from .figures import COMMON
 

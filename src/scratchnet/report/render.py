@@ -46,6 +46,7 @@ from ..pipeline import paths
 from ..pipeline.io import read_json
 from ..pipeline.spec import Experiment
 from . import claims as cl
+from .analysis_tables import placeholder as analysis_table_placeholder
 from .fmt import as_written, fmt, mean_sd, num
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)(?::([^}]*))?\s*\}\}")
@@ -411,8 +412,16 @@ class Page:
         total = sum(counts.values())
         return f"{total} claims: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
 
+    def analysis_table(self, arg: str) -> str:
+        """``{{analysis_table:NAME[:KEY[:cols]]}}`` (:mod:`.analysis_tables`); an analysis not run says so."""
+        name = arg.split(":", 1)[0]
+        if name in self.inputs.not_run:
+            return f"*Not run: {self.results.reason(name)}.*"
+        return analysis_table_placeholder(arg, self.results.analysis)
+
     def fill(self, text: str) -> str:
         handlers = {
+            "analysis_table": self.analysis_table,
             "table": self.table,
             "figure": self.figure,
             "classification_report": self.classification_report,
