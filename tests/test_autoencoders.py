@@ -214,6 +214,9 @@ def test_grid_measures_on_a_known_grid():
     late = 1 - (3 / 5) ** 0.5
     assert m["gain_early"] < early and m["plateau_ratio"] < 1  # BCE's floor shrinks the relative gains
     assert m["plateau_ratio"] == pytest.approx(m["gain_late"] / m["gain_early"])
+    assert m["diminishing_returns"] == 1.0
+    worse = {k: {**v, "mean": v["mean"] * (2 if k[2] == 5 else 1)} for k, v in cells.items()}  # depth 5 now worst
+    assert grid_measures(worse, 3, [3, 4, 5])["diminishing_returns"] == 0.0
     assert late / early < 1
 
 

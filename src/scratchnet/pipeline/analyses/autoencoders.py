@@ -138,7 +138,8 @@ def grid_measures(
       ``best_depths``;
     - ``deeper_better_share``: share of (loss, latent) where the deepest network beats the shallowest;
     - ``plateau_ratio``: mean relative gain from ``mid_depth`` to the deepest, over the mean relative gain from the
-      shallowest to ``mid_depth`` (< 1: diminishing returns);
+      shallowest to ``mid_depth``; ``diminishing_returns``: 1 when that ratio lies in [0, 1) (deeper still helps,
+      but less), 0 otherwise (a negative ratio: the deepest networks are worse);
     - ``latent_gain[loss]``: relative drop of the excess loss (loss minus its floor) from the smallest to the largest
       latent size, mean over depths; ``latent_gain_abs[loss]`` the absolute drop; ``sensitivity_ratio`` =
       ``latent_gain[bce] / latent_gain[mse]`` (> 1: cross-entropy more sensitive to latent size).
@@ -199,6 +200,8 @@ def grid_measures(
     out["gain_late"] = float(np.mean(late)) if late else None
     ok = early and np.mean(early) > 0
     out["plateau_ratio"] = float(np.mean(late) / np.mean(early)) if ok else None
+    # diminishing returns: deeper still helps (late gain >= 0), but less than the early depths did
+    out["diminishing_returns"] = float(bool(ok) and 0 <= np.mean(late) < np.mean(early)) if early else None
     g_b, g_m = gain.get("bce"), gain.get("mse")
     out["sensitivity_ratio"] = float(g_b / g_m) if g_b is not None and g_m else None
     a_b, a_m = gain_abs.get("bce"), gain_abs.get("mse")
