@@ -32,7 +32,6 @@ if config.get("reduced"):
         configfile: _overlay
 
 
-
 report: "workflow/report/workflow.rst"
 
 

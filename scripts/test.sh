@@ -9,5 +9,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
-.venv/bin/ruff check src tests
+.venv/bin/ruff check src tests workflow/scripts
+.venv/bin/snakefmt --check .
 .venv/bin/python -m pytest "$@"

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .registry import build
+
 Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
 
 
@@ -117,14 +119,4 @@ def get_initializer(spec: str | dict[str, Any] | Initializer) -> Initializer:
     or pass a callable through."""
     if callable(spec):
         return spec
-    if isinstance(spec, dict):
-        kwargs = dict(spec)
-        name = kwargs.pop("name", None)
-    else:
-        name, kwargs = spec, {}
-    if name not in INITIALIZERS:
-        raise ValueError(f"unknown initialiser {name!r}; known: {sorted(INITIALIZERS)}")
-    try:
-        return INITIALIZERS[name](**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"initialiser {name!r}: bad arguments {kwargs}: {exc}") from None
+    return build(INITIALIZERS, spec, "initialiser")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .init import get_initializer
+from .registry import build
 
 
 class Layer:
@@ -219,17 +220,7 @@ ACTIVATIONS: dict[str, type[Layer]] = {
 
 def get_activation(spec: str | dict[str, Any]) -> Layer:
     """Build an activation layer from a name (``"relu"``) or a dict (``{"name": "leaky_relu", "slope": 0.1}``)."""
-    if isinstance(spec, dict):
-        kwargs = dict(spec)
-        name = kwargs.pop("name", None)
-    else:
-        name, kwargs = spec, {}
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; known: {sorted(ACTIVATIONS)}")
-    try:
-        return ACTIVATIONS[name](**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"activation {name!r}: bad arguments {kwargs}: {exc}") from None
+    return build(ACTIVATIONS, spec, "activation")
 
 
 class Sequential(Layer):

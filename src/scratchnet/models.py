@@ -28,6 +28,7 @@ from .losses import (
     PerceptronCriterion,
     SoftmaxCrossEntropy,
 )
+from .registry import build
 from .train import History, TrainConfig, fit
 
 EVAL_CHUNK = 8192
@@ -456,11 +457,5 @@ MODELS: dict[str, type[Model]] = {
 
 def build_model(kind: str, **kwargs: Any) -> Model:
     """Build a model from a registry name (``"mlp_classifier"``) and constructor arguments."""
-    by_class = {cls.__name__: cls for cls in MODELS.values()}
-    cls = MODELS.get(kind) or by_class.get(kind)
-    if cls is None:
-        raise ValueError(f"unknown model {kind!r}; known: {sorted(MODELS)}")
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"model {kind!r}: bad arguments {sorted(kwargs)}: {exc}") from None
+    by_class = {cls.__name__: cls for cls in MODELS.values()}  # saved models name their class
+    return build(by_class if kind in by_class else MODELS, {"name": kind, **kwargs}, "model")

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .registry import build
+
 Layout = tuple[np.ndarray, np.ndarray, dict[str, tuple[int, int, tuple[int, ...]]]]
 
 
@@ -231,14 +233,4 @@ def get_optimizer(spec: str | dict[str, Any] | Optimizer, **defaults: Any) -> Op
     """Build an optimiser from a name plus keyword arguments, or ``{"name": ..., **kwargs}``."""
     if isinstance(spec, Optimizer):
         return spec
-    if isinstance(spec, dict):
-        kwargs = {**defaults, **spec}
-        name = kwargs.pop("name", None)
-    else:
-        name, kwargs = spec, dict(defaults)
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimiser {name!r}; known: {sorted(OPTIMIZERS)}")
-    try:
-        return OPTIMIZERS[name](**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"optimiser {name!r}: bad arguments {kwargs}: {exc}") from None
+    return build(OPTIMIZERS, spec, "optimiser", **defaults)

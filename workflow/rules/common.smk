@@ -11,7 +11,12 @@ from scratchnet.report.provenance import config_hash
 
 # Every problem of the merged configuration (schema, then each resolved run, analysis, figure and claim against the
 # registries) is listed at once, naming file, item and key, before any job runs; then the schema's defaults are set.
-validate_config(config, workflow.source_path("../schemas/config.schema.yaml"), workflow.configfiles, TEMPLATES)
+validate_config(
+    config,
+    workflow.source_path("../schemas/config.schema.yaml"),
+    workflow.configfiles,
+    TEMPLATES,
+)
 validate(config, schema="../schemas/config.schema.yaml")
 
 JOBS = Dag(config)
@@ -45,5 +50,6 @@ localrules:
 
 def run_threads(wc):
     """One BLAS thread per job: with --cores N, N jobs run side by side. Measured on 2 cores, two-thread jobs that
-    share the machine were 4-10x slower than one-thread jobs (thread oversubscription)."""
+    share the machine were 4-10x slower than one-thread jobs (thread oversubscription).
+    """
     return 1

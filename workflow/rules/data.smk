@@ -1,13 +1,13 @@
 rule fetch_raw:
     output:
         L(paths.RAW),
+    log:
+        L.log("fetch_raw", "{source}"),
+    conda:
+        "../../environment.yml"
     params:
         data=config["data"],
         code=fingerprint("data"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("fetch_raw", "{source}"),
     script:
         "../scripts/fetch_raw.py"
 
@@ -17,13 +17,13 @@ rule prepare_dataset:
         lambda wc: JOBS.prepare_inputs(wc.dataset),
     output:
         L(paths.DATASET),
+    log:
+        L.log("prepare_dataset", "{dataset}"),
+    conda:
+        "../../environment.yml"
     params:
         spec=lambda wc: config["datasets"][wc.dataset],
         code=fingerprint("data"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("prepare_dataset", "{dataset}"),
     script:
         "../scripts/prepare_dataset.py"
 
@@ -33,13 +33,13 @@ rule split:
         lambda wc: L(paths.DATASET, dataset=JOBS.dataset_of(wc.split)),
     output:
         L(paths.SPLIT),
+    log:
+        L.log("split", "{split}"),
+    conda:
+        "../../environment.yml"
     params:
         spec=lambda wc: config["splits"][wc.split],
         code=fingerprint("data"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("split", "{split}"),
     script:
         "../scripts/split.py"
 
@@ -50,12 +50,12 @@ rule standardise:
         split=L(paths.SPLIT),
     output:
         L(paths.SPLIT_DATA),
+    log:
+        L.log("standardise", "{split}"),
+    conda:
+        "../../environment.yml"
     params:
         spec=lambda wc: config["splits"][wc.split],
         code=fingerprint("data"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("standardise", "{split}"),
     script:
         "../scripts/standardise.py"

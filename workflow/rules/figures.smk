@@ -8,14 +8,14 @@ rule figure:
             category="{report}",
             labels={"report": "{report}", "figure": "{figure}"},
         ),
+    log:
+        L.log("figure", "{report}/{figure}"),
+    conda:
+        "../../environment.yml"
     params:
         spec=lambda wc: JOBS.figure_spec(wc.report, wc.figure),
         experiments=lambda wc: JOBS.figure_experiments(wc.report, wc.figure),
         layout=L.to_dict(),
         code=fingerprint("figure"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("figure", "{report}/{figure}"),
     script:
         "../scripts/figure.py"

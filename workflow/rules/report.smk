@@ -6,18 +6,21 @@ rule report:
     output:
         md=L(paths.REPORT_MD),
         html=L(paths.REPORT_HTML),
+    log:
+        L.log("report", "{report}"),
+    conda:
+        "../../environment.yml"
     params:
         spec=lambda wc: JOBS.reports[wc.report],
-        experiments=lambda wc: {e: JOBS.experiments[e].to_dict() for e in JOBS.report_experiments(wc.report)},
+        experiments=lambda wc: {
+            e: JOBS.experiments[e].to_dict()
+            for e in JOBS.report_experiments(wc.report)
+        },
         not_run=lambda wc: JOBS.not_run(wc.report),
         layout=L.to_dict(),
         config_sha256=config_hash(config),
         repo_dir=workflow.basedir,
         code=fingerprint("report"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("report", "{report}"),
     script:
         "../scripts/report.py"
 
@@ -28,14 +31,14 @@ rule index:
     output:
         md=L(paths.INDEX_MD),
         html=L(paths.INDEX_HTML),
+    log:
+        L.log("report", "index"),
+    conda:
+        "../../environment.yml"
     params:
         reports=JOBS.reports,
         config_sha256=config_hash(config),
         repo_dir=workflow.basedir,
         code=fingerprint("report"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("report", "index"),
     script:
         "../scripts/index.py"

@@ -5,16 +5,16 @@ rule train:
         model=L(paths.MODEL),
         meta=L(paths.MODEL_META),
         history=L(paths.HISTORY),
-    params:
-        run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
-        code=fingerprint("train"),
-    threads: run_threads
-    conda:
-        "../../environment.yml"
     log:
         L.log("train", "{experiment}/{variant}/seed{seed}"),
     benchmark:
         L(paths.BENCHMARK_TRAIN)
+    conda:
+        "../../environment.yml"
+    threads: run_threads
+    params:
+        run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
+        code=fingerprint("train"),
     script:
         "../scripts/train.py"
 
@@ -27,16 +27,16 @@ rule evaluate:
     output:
         metrics=L(paths.METRICS),
         predictions=L(paths.PREDICTIONS),
-    params:
-        run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
-        code=fingerprint("train"),
-    threads: run_threads
-    conda:
-        "../../environment.yml"
     log:
         L.log("evaluate", "{experiment}/{variant}/seed{seed}"),
     benchmark:
         L(paths.BENCHMARK_EVAL)
+    conda:
+        "../../environment.yml"
+    threads: run_threads
+    params:
+        run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
+        code=fingerprint("train"),
     script:
         "../scripts/evaluate.py"
 
@@ -53,13 +53,13 @@ rule aggregate:
             labels={"experiment": "{experiment}", "type": "table"},
         ),
         summary=L(paths.SUMMARY),
+    log:
+        L.log("aggregate", "{experiment}"),
+    conda:
+        "../../environment.yml"
     params:
         experiment=lambda wc: JOBS.experiments[wc.experiment].to_dict(),
         code=fingerprint("aggregate"),
-    conda:
-        "../../environment.yml"
-    log:
-        L.log("aggregate", "{experiment}"),
     script:
         "../scripts/aggregate.py"
 
@@ -70,16 +70,16 @@ rule analysis:
     output:
         json=L(paths.ANALYSIS_JSON),
         npz=L(paths.ANALYSIS_NPZ),
-    params:
-        spec=lambda wc: JOBS.analyses[wc.analysis],
-        inputs=lambda wc: JOBS.analysis_refs(wc.analysis),
-        code=fingerprint("analysis"),
-    threads: run_threads
-    conda:
-        "../../environment.yml"
     log:
         L.log("analysis", "{analysis}"),
     benchmark:
         L(paths.BENCHMARK_ANALYSIS)
+    conda:
+        "../../environment.yml"
+    threads: run_threads
+    params:
+        spec=lambda wc: JOBS.analyses[wc.analysis],
+        inputs=lambda wc: JOBS.analysis_refs(wc.analysis),
+        code=fingerprint("analysis"),
     script:
         "../scripts/analysis.py"

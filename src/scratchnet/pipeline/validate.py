@@ -9,6 +9,7 @@ other (splits, experiments, variants, analyses that must exist). All problems ar
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,17 @@ def origins(files: Iterable[str | Path]) -> dict[tuple[str, str], list[str]]:
     return out
 
 
+# Schema enums that copy a registry's names (run kind, run parameter names, figure kind): they document the names for
+# readers and editors, but the registry checks report the same mistakes better (with a "did you mean") and together
+# with every other problem, so the schema's version of these errors is not reported (nor does it stop the checks).
+_REGISTRY_ENUMS = {
+    ("properties", "experiments", "additionalProperties", "properties", "model", "enum"),
+    ("properties", "experiments", "additionalProperties", "properties", "params", "propertyNames", "enum"),
+    ("properties", "reports", "additionalProperties", "properties", "figures", "additionalProperties", "properties",
+     "kind", "enum"),
+}  # fmt: skip
+
+
 def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list[tuple[tuple[str, str] | None, str]]:
     import jsonschema
 
@@ -77,6 +89,8 @@ def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list
     validator = jsonschema.Draft202012Validator(schema)
     out = []
     for err in sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path]):
+        if tuple(err.schema_path) in _REGISTRY_ENUMS:
+            continue
         path = [str(p) for p in err.absolute_path]
         item = (path[0], path[1]) if len(path) >= 2 and path[0] in SECTIONS else None
         message = err.message
@@ -108,7 +122,9 @@ def _ref_problems(ref: Any, config: Mapping[str, Any], variants: Mapping[str, di
     section = {"experiment": "experiments", "analysis": "analyses", "split": "splits"}[key]
     name = ref[key]
     if name not in (config.get(section) or {}):
-        return f"{key} {name!r} is not declared under {section}"
+        near = difflib.get_close_matches(str(name), [str(n) for n in config.get(section) or {}], n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return f"{key} {name!r} is not declared under {section}{hint}"
     extra = set(ref) - {key, "variant", "seed", "label"}
     if extra:
         return f"reference {ref}: unknown key(s) {sorted(extra)}"
@@ -162,14 +178,14 @@ def validate_config(
         if e["report"] not in reports:
             problems.add(item, f"{where}.report: {e['report']!r} is not declared under reports")
         try:
-            kind = registry.get_run_kind(e["model"])
-        except ValueError as exc:
-            problems.add(item, f"{where}.model: {exc}")
-            continue
-        try:
             variants[name] = expand_variants(e, where)
         except ValueError as exc:
             problems.add(item, str(exc))
+            continue
+        try:  # after the variants, so that references to them are still checked
+            kind = registry.get_run_kind(e["model"])
+        except ValueError as exc:
+            problems.add(item, f"{where}.model: {exc}")
             continue
         for variant, overrides in variants[name].items():
             params = {**e.get("params", {}), **overrides}
