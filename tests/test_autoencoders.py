@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 import yaml
 
+from scratchnet.noise import add_noise
 from scratchnet.pipeline import paths
 from scratchnet.pipeline.analyses.ae_codes import knn_table
 from scratchnet.pipeline.analyses.autoencoders import claimed_pairs_share, grid_measures, pair_ranks, roughness
 from scratchnet.pipeline.figures import make_figure
 from scratchnet.pipeline.io import read_json, read_npz
-from scratchnet.pipeline.kinds.autoencoder import PARAMS, _cross_checks, add_noise, encoder_sizes
+from scratchnet.pipeline.kinds.autoencoder import PARAMS, _cross_checks, encoder_sizes
 from scratchnet.pipeline.params import check
 from scratchnet.pipeline.registry import AnalysisJob, RunFiles, RunSpec, get_analysis_kind, get_run_kind
 from scratchnet.report.analysis_tables import analysis_table, placeholder

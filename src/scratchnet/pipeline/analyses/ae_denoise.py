@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ...noise import add_noise
 from ..io import write_npz
-from ..kinds.autoencoder import add_noise
 from ..params import Param
 from ..registry import AnalysisJob, analysis_kind
 from .autoencoders import PART, load_autoencoder, load_classifier, part_data, write_result

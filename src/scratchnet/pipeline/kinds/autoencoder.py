@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ...models import Autoencoder
+from ...noise import add_noise
 from ...persist import load_model
 from ...train import TrainConfig
 from ..io import read_json, read_npz, write_json, write_npz
@@ -87,16 +88,6 @@ def encoder_sizes(n_in: int, latent: int, depth: int, widths: str = "geometric")
     else:
         raise ValueError(f"widths: unknown progression {widths!r} (known: geometric, linear)")
     return [int(n_in), *(max(1, int(round(w))) for w in inner), int(latent)]
-
-
-def add_noise(X: np.ndarray, std: float, rng: np.random.Generator, clip: bool = True) -> np.ndarray:
-    """``X + std * N(0, 1)`` (float32), clipped to [0, 1] when ``clip``. X : ndarray, shape (N, D)."""
-    noisy = X.astype(np.float32, copy=True)
-    if std > 0:
-        noisy += (std * rng.standard_normal(X.shape)).astype(np.float32)
-    if clip:
-        np.clip(noisy, 0.0, 1.0, out=noisy)
-    return noisy
 
 
 def noise_rng(seed: int, stream: int = 0) -> np.random.Generator:
