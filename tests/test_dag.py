@@ -230,7 +230,7 @@ def test_analysis_reads_one_run_per_seed_for_seed_all(merged_config, offline: Pa
     assert [r["seed"] for r in runs] == cfg["seeds"]
     assert runs[0]["model"] == "results/runs/s001_batch_size/batch_size16/seed0/model.npz"
     assert runs[0]["params"]["batch_size"] == 16 and runs[0]["data"] == "results/splits/moons1000/data.npz"
-    assert len(dag.analysis_inputs("a")) == 2 * len(cfg["seeds"]) + 1  # model + metrics per seed, one data file
+    assert len(dag.analysis_inputs("a")) == 3 * len(cfg["seeds"]) + 1  # model, history, metrics per seed; one data
     assert dag.analysis_missing("a") == ""
     assert [r["seed"] for r in dag.analysis_refs("b")["net"]] == [0]
     assert "emnist" in dag.analysis_missing("b")

@@ -301,7 +301,7 @@ def test_sweep_stats_against_scipy(tmp_path: Path) -> None:
     assert res["steps"] == {"relu": {"from": "sigmoid", "median_gain": pytest.approx(gain), "gain_ratio": None}}
     arrays = np.load(job.npz_out)
     np.testing.assert_allclose(arrays["values2"], vals["h64"])
-    text = analysis_table(read_json(job.json_out), "sweep")
+    text = analysis_table(read_json(job.json_out), name="sweep")
     assert text.splitlines()[0] == "| setting | n | median | median 95% CI | IQM | IQR | mean ± sd | min | max |"
     assert "| 64-32 (extra) | 3 | 0.9650 | [" in text
 
@@ -322,8 +322,8 @@ def test_analysis_table_cells_and_errors() -> None:
                                                                                          "0.9712", "1, 2"]  # fmt: skip
     plain = analysis_table({"table": [{"a": 1, "b": "x|y"}]})
     assert plain.splitlines() == ["| a | b |", "|---|---|", "| 1 | x\\|y |"]
-    with pytest.raises(ValueError, match="analysis 'knn'.*no 'table'"):
-        analysis_table({"rows": []}, "knn")
+    with pytest.raises(KeyError, match="analysis 'knn'.*no 'table'"):
+        analysis_table({"rows": []}, name="knn")
     result = {"n_runs": 15, "final": {"val_acc": {"iqm": 0.97251}}, "table": [{"n": 3}]}
     assert analysis_value(result, "n_runs") == "15"
     assert analysis_value(result, "final.val_acc.iqm") == "0.9725"

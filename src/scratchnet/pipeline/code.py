@@ -12,7 +12,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1]  # src/scratchnet
 
 _ENGINE = (
-    "atomic.py", "init.py", "layers.py", "losses.py", "models.py", "optim.py", "persist.py", "registry.py", "train.py"
+    "atomic.py", "init.py", "layers.py", "losses.py", "models.py", "noise.py", "optim.py", "persist.py", "registry.py",
+    "train.py",
 )  # fmt: skip
 _IO = ("pipeline/io.py", "pipeline/paths.py", "atomic.py")
 _SPEC = ("pipeline/spec.py", "pipeline/registry.py")  # experiments and their variants; spec imports the registry

@@ -1,17 +1,19 @@
-"""Analysis results on a report page: ``{{analysis_table:NAME}}`` renders ``result.json``'s ``"table"`` (a list of
-row dicts) as a Markdown table (:func:`analysis_table`); ``{{analysis:NAME:dotted.path}}`` puts one value of it inline
-(:func:`analysis_value`), e.g. ``{{analysis:s002_sweep_hidden:stats.h64.median}}``.
+"""Analysis results on a report page.
 
-The result may say how to show its rows with ``"columns"``: a list of ``{"key": k, "title": t}`` (one value) or
-``{"keys": [a, b], "title": t, "join": "pm" | "interval"}`` (``a ± b`` or ``[a, b]``). Without it, every key of
-the first row is a column. Numbers get four decimals (integers stay integers), lists are joined with commas,
-booleans read yes/no and missing values "–".
+- ``{{analysis_table:NAME[:KEY[:col1,col2]]}}`` renders a list of row dicts of ``result.json`` (``KEY``, default
+  ``table``) as a Markdown table (:func:`placeholder`, :func:`analysis_table`). The columns are the given ones, else
+  the result's own ``"columns"`` (a list of ``{"key": k, "title": t}`` or ``{"keys": [a, b], "title": t, "join":
+  "pm" | "interval"}``: ``a ± b`` or ``[a, b]``), else every key in the order first seen.
+- ``{{analysis:NAME:dotted.path}}`` puts one value inline (:func:`analysis_value`).
+
+Cells that are ``{"mean": m, "sd": s}`` read ``m ± s``; numbers get four decimals (integers stay integers, tiny
+values keep significant digits), lists are joined with commas, booleans read yes/no and missing values "–".
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 DIGITS = 4
@@ -23,10 +25,15 @@ def cell(value: Any, digits: int = DIGITS) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Mapping) and "mean" in value:
+        sd = value.get("sd")
+        return cell(value["mean"], digits) + ("" if sd is None else f" ± {cell(sd, digits)}")
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) >= 1 else f"{value:.{digits}f}"
+        if value.is_integer() and abs(value) >= 1:
+            return str(int(value))
+        return f"{value:.{digits}g}" if 0 < abs(value) < 1e-3 else f"{value:.{digits}f}"
     if isinstance(value, (list, tuple)):
         return ", ".join(cell(v, digits) for v in value)
     return str(value).replace("|", "\\|")
@@ -41,20 +48,32 @@ def _column_cell(row: Mapping[str, Any], col: Mapping[str, Any]) -> str:
     return cell(row.get(col["key"]))
 
 
-def analysis_table(result: Mapping[str, Any], name: str = "analysis") -> str:
-    """Markdown table of ``result["table"]``; ``name`` (the analysis) appears in error messages."""
-    rows = result.get("table")
+def analysis_table(
+    result: Mapping[str, Any], key: str = "table", columns: list[str] | None = None, name: str = "analysis"
+) -> str:
+    """Markdown table of ``result[key]`` (a list of row mappings); ``name`` (the analysis) appears in errors."""
+    if key not in result:
+        raise KeyError(f"analysis {name!r}: result.json has no {key!r} (keys: {', '.join(sorted(result))})")
+    rows = result[key]
     if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
-        raise ValueError(f"analysis {name!r}: result.json has no 'table' list of rows (keys: {sorted(result)})")
+        raise ValueError(f"analysis {name!r}: {key!r} must be a list of row mappings")
     if not rows:
         return "_(no rows)_"
-    columns = result.get("columns") or [{"key": k} for k in rows[0]]
-    for i, col in enumerate(columns):
+    if columns:
+        spec = [{"key": c} for c in columns]
+    elif key == "table" and result.get("columns"):
+        spec = list(result["columns"])
+    else:
+        seen: list[str] = []
+        for r in rows:
+            seen += [c for c in r if c not in seen]
+        spec = [{"key": c} for c in seen]
+    for i, col in enumerate(spec):
         if "key" not in col and "keys" not in col:
             raise ValueError(f"analysis {name!r}: columns[{i}] needs 'key' or 'keys', got {col!r}")
-    titles = [str(c.get("title") or c.get("key") or " / ".join(c["keys"])) for c in columns]
+    titles = [str(c.get("title") or c.get("key") or " / ".join(c["keys"])) for c in spec]
     lines = ["| " + " | ".join(titles) + " |", "|" + "|".join("---" for _ in titles) + "|"]
-    lines += ["| " + " | ".join(_column_cell(r, c) for c in columns) + " |" for r in rows]
+    lines += ["| " + " | ".join(_column_cell(r, c) for c in spec) + " |" for r in rows]
     return "\n".join(lines)
 
 
@@ -71,3 +90,12 @@ def analysis_value(result: Mapping[str, Any], path: str, name: str = "analysis")
             known = sorted(node) if isinstance(node, Mapping) else f"a {type(node).__name__}"
             raise KeyError(f"analysis {name!r}: no {part!r} on the path {path!r} (there: {known})")
     return cell(node)
+
+
+def placeholder(arg: str, load_result: Callable[[str], Mapping[str, Any]]) -> str:
+    """Fill ``{{analysis_table:ARG}}``: ``ARG`` is ``NAME[:KEY[:col1,col2,...]]``; ``load_result(name)`` returns the
+    analysis's result.json."""
+    name, key, cols = ([*arg.split(":", 2), "", ""])[:3]
+    if not name:
+        raise ValueError("{{analysis_table:...}} needs an analysis name")
+    return analysis_table(load_result(name), key or "table", [c for c in cols.split(",") if c] or None, name)

@@ -414,12 +414,12 @@ class Page:
         total = sum(counts.values())
         return f"{total} claims: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
 
-    def analysis_table(self, name: str) -> str:
-        """``{{analysis_table:NAME}}``: the analysis's table (see :mod:`.analysis_tables`)."""
-        result = self.results.analysis(name)
-        if result is None:
+    def analysis_table(self, arg: str) -> str:
+        """``{{analysis_table:NAME[:KEY[:cols]]}}`` (:mod:`.analysis_tables`); an analysis not run says so."""
+        name = arg.split(":", 1)[0]
+        if self.results.analysis(name) is None:
             return f"*Not run: analysis {name} ({self.results.reason(name)}).*"
-        return analysis_tables.analysis_table(result, name)
+        return analysis_tables.placeholder(arg, self.results.analysis)
 
     def analysis_value(self, arg: str) -> str:
         """``{{analysis:NAME:dotted.path}}``: one value of the analysis's result."""
