@@ -1,5 +1,4 @@
-"""Our NumPy engine's models as run kinds: perceptron, logistic_regression, mlp_classifier, mlp_regressor,
-autoencoder. A run's flat parameters split into training settings (the fields of
+"""Our NumPy engine's models as run kinds: perceptron, logistic_regression, mlp_classifier, mlp_regressor. A run's flat parameters split into training settings (the fields of
 :class:`~scratchnet.train.TrainConfig`), run keys (``split``, ``monitor``, and ``hidden`` / ``output``, which build
 ``layer_sizes`` from the data) and model constructor arguments."""
 
@@ -58,6 +57,8 @@ _mlp = {
     "bias_init": _layer_init,
 }
 
+# Classifiers and regressors fitted to labels. Autoencoders (fitted to their inputs, evaluated by reconstruction)
+# are run kinds of their own: mnist_autoencoder (kinds/autoencoder.py) and mlp_autoencoder (kinds/sklearn_estimators.py).
 MODEL_PARAMS: dict[str, dict[str, Param]] = {
     "perceptron": {
         "init": _layer_init,
@@ -66,16 +67,6 @@ MODEL_PARAMS: dict[str, dict[str, Param]] = {
     "logistic_regression": {"init": _layer_init},
     "mlp_classifier": _mlp,
     "mlp_regressor": _mlp,
-    "autoencoder": {
-        "layer_sizes": Param("ints", "encoder sizes, input to code", min=1, min_len=2),
-        "decoder_sizes": Param("ints", "decoder sizes (default: the encoder reversed)", min=1, min_len=2),
-        "activation": _activation,
-        "latent_activation": _activation,
-        "output_activation": Param("name", "output activation", choices=ACTIVATION_NAMES),
-        "loss": Param("name", "reconstruction loss", choices=("mse", "bce")),
-        "init": _layer_init,
-        "bias_init": _layer_init,
-    },
 }
 
 
