@@ -1,6 +1,8 @@
-"""Our NumPy engine's models as run kinds: perceptron, logistic_regression, mlp_classifier, mlp_regressor. A run's flat parameters split into training settings (the fields of
-:class:`~scratchnet.train.TrainConfig`), run keys (``split``, ``monitor``, and ``hidden`` / ``output``, which build
-``layer_sizes`` from the data) and model constructor arguments."""
+"""Our NumPy engine's models as run kinds: perceptron, logistic_regression, mlp_classifier, mlp_regressor.
+
+A run's flat parameters split into training settings (the fields of :class:`~scratchnet.train.TrainConfig`), run
+keys (``split``, ``monitor``, and ``hidden`` / ``output``, which build ``layer_sizes`` from the data) and model
+constructor arguments."""
 
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ _mlp = {
 }
 
 # Classifiers and regressors fitted to labels. Autoencoders (fitted to their inputs, evaluated by reconstruction)
-# are run kinds of their own: mnist_autoencoder (kinds/autoencoder.py) and mlp_autoencoder (kinds/sklearn_estimators.py).
+# are run kinds of their own: mnist_autoencoder (kinds/autoencoder.py), mlp_autoencoder (kinds/sklearn_estimators.py).
 MODEL_PARAMS: dict[str, dict[str, Param]] = {
     "perceptron": {
         "init": _layer_init,
