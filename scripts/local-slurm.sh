@@ -98,6 +98,9 @@ JobCompType=jobcomp/filetxt
 JobCompLoc=$JOBCOMP_LOG
 # squeue must still list finished jobs when the executor plugin polls: at least 3x its first status-check delay.
 MinJobAge=300
+# Reject at submission a job no node can ever run (more CPUs or memory than the node has), instead of leaving it
+# pending forever while Snakemake waits for it.
+EnforcePartLimits=ALL
 ReturnToService=2
 SlurmdTimeout=60
 ${node/NodeName=$host/NodeName=$host NodeAddr=127.0.0.1} State=UNKNOWN
