@@ -5,7 +5,8 @@ failing on bad input, a job cancelled with scancel mid-run, the controller down)
 
 Skipped, with the reason, where no cluster answers and none can be started (not root, no apt-get, no SLURM binaries)
 or the executor plugin is not installed (``pip install -e ".[slurm]"``). Measurements are printed to the terminal
-(also without ``-s``). ``SCRATCHNET_SLURM_BENCH=1`` adds the timing of the same runs with and without job groups.
+(also without ``-s``). ``SCRATCHNET_SLURM_EXTRA=1`` adds the controller-down fault and the timing of the same runs
+with and without job groups (about 4 min more).
 """
 
 from __future__ import annotations
@@ -92,11 +93,13 @@ class Run:
 
 def _report(config: pytest.Config, line: str) -> None:
     """Print to the terminal even when pytest captures output (so CI's log shows it)."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"[slurm] {line}")
-    else:
+    if capture is None or reporter is None:
         print(f"[slurm] {line}")
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(f"[slurm] {line}")
 
 
 def _cmd(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -341,6 +344,11 @@ def error_lines(run: Run) -> str:
     return "\n".join(line for line in lines if any(k in line for k in keep) and "Config file" not in line)
 
 
+def named_in_error(log: str, run: Run) -> bool:
+    """Whether Snakemake's error report points the user at ``log``."""
+    return f"log: {log} (check log file" in run.proc.stdout + run.proc.stderr
+
+
 def test_failed_job_is_reported_with_its_logs(
     slurm_run: Run, cluster: Cluster, plan: Plan, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
@@ -357,8 +365,8 @@ def test_failed_job_is_reported_with_its_logs(
     errors = error_lines(run)
     log = train_log(experiment, variant, seed)
     assert log in errors, f"the failing job's log {log} is not named:\n{errors}"
-    assert any(slurm_log in errors.split("submitted with SLURM")[-1] for slurm_log in jobs.values()), (
-        f"the failed SLURM job's log is not named after the failure:\n{errors}"
+    assert any(named_in_error(slurm_log, run) for slurm_log in jobs.values()), (
+        f"the failed SLURM job's log is not named in the error:\n{errors}"
     )
     assert "train failed" in (workdir / log).read_text()
     assert not (workdir / run_dir(experiment, variant, seed) / "metrics.json").exists()
@@ -380,9 +388,13 @@ def test_cancelled_job_is_detected_and_rerun(
     slurm_run: Run, local_run: Run, cluster: Cluster, plan: Plan, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
     """scancel of a running job: Snakemake reports it and leaves no partial outputs; the next invocation reruns
-    exactly what is missing, with results bit-identical to the local run."""
+    exactly what is missing, with results bit-identical to the local run. Driven on the experiment with the most
+    runs only (one group job), to keep it short."""
+    experiment = max(plan.experiments, key=lambda e: sum(r[0] == e for r in plan.runs))
+    runs = [r for r in plan.runs if r[0] == experiment]
+    targets = seed_targets([experiment])
     workdir = fresh_copy(slurm_run, tmp_path / "cancel", plan)
-    cmd, env = command(*plan.targets, cluster=cluster)
+    cmd, env = command(*targets, cluster=cluster)
     log_path = tmp_path / "cancelled-run.log"
     start = time.perf_counter()
     with open(log_path, "w") as log:
@@ -407,11 +419,10 @@ def test_cancelled_job_is_detected_and_rerun(
     assert proc.returncode != 0, "a cancelled job went unnoticed"
     assert jobcomp_records(cluster.jobcomp)[jid]["JobState"] == "CANCELLED"
     slurm_log = submitted(run)[jid]
-    assert "CANCELLED" in Path(slurm_log).read_text()
-    assert slurm_log in error_lines(run).split("submitted with SLURM")[-1], "the cancelled job's log is not named"
+    assert named_in_error(slurm_log, run), f"the cancelled job's log {slurm_log} is not named:\n{error_lines(run)}"
     # Nothing half-written: each job's outputs are all there and equal to the local run's, or none is.
     missing = 0
-    for r in plan.runs:
+    for r in runs:
         ours, reference = workdir / run_dir(*r), local_run.workdir / run_dir(*r)
         for names in (TRAIN_OUTPUTS, EVALUATE_OUTPUTS):
             present = [n for n in names if (ours / n).exists()]
@@ -421,12 +432,16 @@ def test_cancelled_job_is_detected_and_rerun(
             else:
                 missing += 1
     assert missing, "the cancel came too late: nothing was left to rerun"
-    rerun = ok(snakemake(workdir, *plan.targets, cluster=cluster))
+    rerun = ok(snakemake(workdir, *targets, cluster=cluster))
     _report(pytestconfig, f"rerun after the cancel: {missing} jobs redone through SLURM in {rerun.seconds:.0f} s")
-    for r in plan.runs:
+    for r in runs:
         assert_same_files(workdir / run_dir(*r), local_run.workdir / run_dir(*r), TRAIN_OUTPUTS + EVALUATE_OUTPUTS)
 
 
+@pytest.mark.skipif(
+    not os.environ.get("SCRATCHNET_SLURM_EXTRA"),
+    reason="set SCRATCHNET_SLURM_EXTRA=1 to stop the controller and submit (about 1 min)",
+)
 def test_controller_down_is_an_error_not_a_hang(
     slurm_run: Run, cluster: Cluster, plan: Plan, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
@@ -467,8 +482,8 @@ def ungrouped_profile(workdir: Path) -> str:
 
 
 @pytest.mark.skipif(
-    not os.environ.get("SCRATCHNET_SLURM_BENCH"),
-    reason="set SCRATCHNET_SLURM_BENCH=1 to time the runs through SLURM with and without job groups (about 3 min)",
+    not os.environ.get("SCRATCHNET_SLURM_EXTRA"),
+    reason="set SCRATCHNET_SLURM_EXTRA=1 to time the runs through SLURM with and without job groups (about 3 min)",
 )
 def test_time_per_run_with_and_without_groups(
     slurm_run: Run, local_run: Run, cluster: Cluster, plan: Plan, tmp_path: Path, pytestconfig: pytest.Config
