@@ -247,3 +247,14 @@ def test_weights_digest_covers_names_dtypes_shapes_and_bytes() -> None:
     x, y = np.zeros(2, np.float32), np.ones(2, np.float32)
     assert weights_digest({"x": x, "y": y}) == weights_digest({"y": y, "x": x})
     assert weights_digest({"x": x, "y": y}) != weights_digest({"x": y, "y": x})
+
+
+def test_read_npz_names_the_file(tmp_path) -> None:
+    from scratchnet.pipeline.io import read_npz
+
+    bad = tmp_path / "junk.npz"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match=r"junk\.npz: not a readable \.npz array file"):
+        read_npz(bad)
+    with pytest.raises(FileNotFoundError, match=r"gone\.npz: not found"):
+        read_npz(tmp_path / "gone.npz")
