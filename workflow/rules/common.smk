@@ -3,6 +3,7 @@ import re
 from snakemake.utils import validate
 
 from scratchnet.pipeline import paths
+from scratchnet.pipeline.cluster import check_slurm_controller
 from scratchnet.pipeline.code import fingerprint
 from scratchnet.pipeline.dag import Dag
 from scratchnet.pipeline.validate import validate_config
@@ -53,3 +54,10 @@ def run_threads(wc):
     share the machine were 4-10x slower than one-thread jobs (thread oversubscription).
     """
     return 1
+
+
+# Under the SLURM executor, a controller that is down would leave the run waiting on jobs it cannot follow: stop
+# before submitting anything, with the controller's answer.
+onstart:
+    if "slurm" in str(getattr(workflow.executor_plugin, "name", "")):
+        check_slurm_controller()
