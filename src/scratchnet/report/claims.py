@@ -458,7 +458,7 @@ def load_claims(path: str | Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         raise FileNotFoundError(f"claims file {path} not found") from None
     try:
-        claims = yaml.safe_load(text) or []
+        claims = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
