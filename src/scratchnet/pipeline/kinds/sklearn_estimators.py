@@ -37,7 +37,6 @@ cross-validation of ONE grid-search configuration as a run kind, for scikit-lear
 from __future__ import annotations
 
 import logging
-import math
 import time
 import warnings
 from typing import Any
@@ -52,7 +51,15 @@ from ..io import read_json, read_npz, write_json, write_npz
 from ..params import Param
 from ..registry import RunSpec, run_kind
 from ..run_steps import PARTS, RUN_PARAMS, evaluate_model, monitored, save_run
-from .sklearn_mlp import OUR_ACTIVATION, SK_ACTIVATION, agreement, copy_weights, scratchnet_model, sklearn_settings
+from .sklearn_mlp import (
+    OUR_ACTIVATION,
+    SK_ACTIVATION,
+    agreement,
+    copy_weights,
+    fit_epochwise,
+    scratchnet_model,
+    sklearn_settings,
+)
 from .sklearn_mlp import PARAMS as SK_MLP_PARAMS
 
 log = logging.getLogger(__name__)
@@ -97,42 +104,19 @@ def fit_sklearn_autoencoder(
     weights, history with our per-epoch ``train_loss`` / ``val_loss`` (MSE), settings)."""
     from sklearn.neural_network import MLPRegressor
 
-    kw = sklearn_settings(params, seed, len(X), where)
-    epochs = params.get("epochs", 10)
-    eval_every = int(params.get("eval_every", 1))
-    eval_train = bool(params.get("eval_train", True))
     activation = params.get("activation", "relu")
-    reg = MLPRegressor(**kw)
-    n = len(X)
-    bs = min(int(kw["batch_size"]), n)
-    steps = math.ceil(n / bs)
-    hist = History(update_loss=np.zeros(0), batch_size=bs)
-    dtype = X.dtype.name if X.dtype in (np.float32, np.float64) else "float32"
-    model: Autoencoder | None = None
-    fit_seconds = 0.0
-    t0 = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        t1 = time.perf_counter()
-        reg.partial_fit(X, X)
-        fit_seconds += time.perf_counter() - t1
-        record: dict[str, float] = {"epoch": epoch, "updates": epoch * steps, "loss": float(reg.loss_)}
-        if not math.isfinite(record["loss"]):
-            raise FloatingPointError(f"{where}: scikit-learn's loss became {record['loss']} at epoch {epoch}")
-        if model is None:
-            model = our_autoencoder(reg, activation, dtype=dtype, seed=seed)
-        else:
-            copy_weights(reg, model)
-        if epoch % eval_every == 0 or epoch == epochs:
-            if eval_train:
-                record["train_loss"] = model.evaluate(X, X)["loss"]
-            if X_val is not None:
-                record["val_loss"] = model.evaluate(X_val, X_val)["loss"]
-        hist.epochs.append(record)
-    hist.seconds = time.perf_counter() - t0
-    hist.n_epochs, hist.n_updates = epochs, epochs * steps
-    assert model is not None
-    settings = {k: v for k, v in reg.get_params().items() if k != "random_state"}
-    settings.update(random_state=f"np.random.RandomState({seed})", epochs=epochs, fit_seconds=fit_seconds)
+    reg = MLPRegressor(**sklearn_settings(params, seed, len(X), where))
+    model, hist, settings = fit_epochwise(
+        reg,
+        lambda: reg.partial_fit(X, X),
+        lambda est, dtype, seed: our_autoencoder(est, activation, dtype=dtype, seed=seed),
+        params,
+        seed,
+        X,
+        X,
+        None if X_val is None else (X_val, X_val),
+        where,
+    )
     return reg, model, hist, settings
 
 

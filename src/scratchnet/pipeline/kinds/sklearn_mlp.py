@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -166,45 +167,62 @@ def fit_sklearn(
     batch objective of the epoch), ``train_loss``/``train_acc``, ``val_loss``/``val_acc`` (computed by our engine)."""
     from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 
-    kw = sklearn_settings(params, seed, len(X), where)
+    clf = SkMLPClassifier(**sklearn_settings(params, seed, len(X), where))
+    classes = np.unique(y)
+    fit_epoch = lambda: clf.partial_fit(X, y, classes=classes)  # noqa: E731
+    model, hist, settings = fit_epochwise(clf, fit_epoch, scratchnet_model, params, seed, X, y, validation_data, where)
+    return clf, model, hist, settings
+
+
+def fit_epochwise(
+    est: Any,
+    fit_epoch: Callable[[], Any],
+    to_ours: Callable[..., Any],
+    params: dict[str, Any],
+    seed: int,
+    X: np.ndarray,
+    y: np.ndarray,
+    validation_data: tuple[np.ndarray, np.ndarray] | None,
+    where: str,
+) -> tuple[Any, History, dict[str, Any]]:
+    """Train a scikit-learn estimator one epoch per ``fit_epoch()`` call (a ``partial_fit``), copying its weights
+    after every epoch into our model (``to_ours(est, dtype=..., seed=...)`` builds it the first time) so that our
+    engine computes the per-epoch ``train_*`` / ``val_*`` records. Returns (our model, history, settings)."""
     epochs = params.get("epochs", 10)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"{where}: epochs must be a positive integer, got {epochs!r}")
     eval_every = int(params.get("eval_every", 1))
     eval_train = bool(params.get("eval_train", True))
-    clf = SkMLPClassifier(**kw)
-    classes = np.unique(y)
     n = len(X)
-    bs = min(int(kw["batch_size"]), n)
+    bs = min(int(est.get_params()["batch_size"]), n)
     steps = math.ceil(n / bs)
     hist = History(update_loss=np.zeros(0), batch_size=bs)
     dtype = X.dtype.name if X.dtype in (np.float32, np.float64) else "float32"
-    model: MLPClassifier | None = None
+    model = None
     fit_seconds = 0.0
     t0 = time.perf_counter()
     for epoch in range(1, epochs + 1):
         t1 = time.perf_counter()
-        clf.partial_fit(X, y, classes=classes)
+        fit_epoch()
         fit_seconds += time.perf_counter() - t1
-        record: dict[str, float] = {"epoch": epoch, "updates": epoch * steps, "loss": float(clf.loss_)}
+        record: dict[str, float] = {"epoch": epoch, "updates": epoch * steps, "loss": float(est.loss_)}
+        if not math.isfinite(record["loss"]):
+            raise FloatingPointError(f"{where}: scikit-learn's loss became {record['loss']} at epoch {epoch}")
         if model is None:
-            model = scratchnet_model(clf, dtype=dtype, seed=seed)
+            model = to_ours(est, dtype=dtype, seed=seed)
         else:
-            copy_weights(clf, model)
+            copy_weights(est, model)
         if epoch % eval_every == 0 or epoch == epochs:
             if eval_train:
                 record.update({f"train_{k}": v for k, v in model.evaluate(X, y).items()})
             if validation_data is not None:
                 record.update({f"val_{k}": v for k, v in model.evaluate(*validation_data).items()})
         hist.epochs.append(record)
-        if not math.isfinite(record["loss"]):
-            raise FloatingPointError(f"{where}: scikit-learn's loss became {record['loss']} at epoch {epoch}")
     hist.seconds = time.perf_counter() - t0
     hist.n_epochs, hist.n_updates = epochs, epochs * steps
-    assert model is not None
-    settings = {k: v for k, v in clf.get_params().items() if k != "random_state"}
+    settings = {k: v for k, v in est.get_params().items() if k != "random_state"}
     settings.update(random_state=f"np.random.RandomState({seed})", epochs=epochs, fit_seconds=fit_seconds)
-    return clf, model, hist, settings
+    return model, hist, settings
 
 
 def agreement(clf: Any, model: MLPClassifier, X: np.ndarray) -> dict[str, float]:
