@@ -291,13 +291,18 @@ class Page:
         ]
         return cl.order_text(items)
 
-    def reach(self, arg: str) -> str:
+    def _against(self, name: str, arg: str, form: str) -> tuple[list[str], Any, str]:
+        """Parse ``{{name:A:B...|REF}}`` (``form``: the parts before ``|``, for the error message): the parts, and
+        the value of REF with why it is missing (see :meth:`ref_value`)."""
         where, _, target_ref = arg.partition("|")
         parts = where.split(":")
-        if len(parts) != 3 or not target_ref:
-            raise ValueError(f"{{{{reach:{arg}}}}}: write {{{{reach:EXPERIMENT:VARIANT:KEY|REF}}}}")
-        experiment, variant, key = parts
+        if len(parts) != form.count(":") + 1 or not target_ref:
+            raise ValueError(f"{{{{{name}:{arg}}}}}: write {{{{{name}:{form}|REF}}}}")
         target, why, _ = self.ref_value(target_ref)
+        return parts, target, why
+
+    def reach(self, arg: str) -> str:
+        (experiment, variant, key), target, why = self._against("reach", arg, "EXPERIMENT:VARIANT:KEY")
         if target is None:
             return f"– ({why})"
         s = self.summary(experiment)
@@ -315,12 +320,7 @@ class Page:
         return f"no epoch up to epoch {max(curve)}"
 
     def crossing(self, arg: str) -> str:
-        where, _, target_ref = arg.partition("|")
-        parts = where.split(":")
-        if len(parts) != 2 or not target_ref:
-            raise ValueError(f"{{{{crossing:{arg}}}}}: write {{{{crossing:EXPERIMENT:METRIC|REF}}}}")
-        experiment, metric = parts
-        target, why, _ = self.ref_value(target_ref)
+        (experiment, metric), target, why = self._against("crossing", arg, "EXPERIMENT:METRIC")
         if target is None:
             return f"– ({why})"
         s = self.summary(experiment)
