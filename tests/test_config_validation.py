@@ -151,7 +151,6 @@ def test_undeclared_split(cfg: dict) -> None:
     assert msg == f"{F001}: experiments.s001_mlp_moons: params.split: 'moons100' is not declared under splits"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 gap: keys of an optimiser given as a mapping are not checked")
 def test_unknown_key_of_an_optimiser_mapping(cfg: dict) -> None:
     experiment_params(cfg, "s001_mlp_moons")["optimizer"] = {"name": "adam", "betta1": 0.9}
     msg = only_problem(cfg)
@@ -159,7 +158,6 @@ def test_unknown_key_of_an_optimiser_mapping(cfg: dict) -> None:
     assert "betta1" in msg and "did you mean 'beta1'?" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 gap: select_by is not checked against the metrics a run records")
 def test_unknown_selection_metric(cfg: dict) -> None:
     cfg["experiments"]["s001_mlp_moons"]["select_by"] = "val_accc"
     msg = only_problem(cfg)
@@ -220,7 +218,6 @@ def test_claim_naming_an_unknown_experiment(cfg: dict, tmp_path: Path) -> None:
     assert "did you mean 's001_perceptron'?" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 gap: a claim's metric is not checked at DAG build")
 def test_claim_naming_an_unknown_metric(cfg: dict, tmp_path: Path) -> None:
     claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
     claims[0]["ours"]["metric"] = "train_nn"
@@ -228,7 +225,20 @@ def test_claim_naming_an_unknown_metric(cfg: dict, tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(claims, sort_keys=False))
     cfg["reports"]["001"]["claims"] = str(path)
     msg = only_problem(cfg)
-    assert msg.startswith(f"{path}: claim {claims[0]['id']}: ") and "'train_nn'" in msg
+    assert msg.startswith(f"{path}: claim {claims[0]['id']!r}: ours.metric: unknown metric 'train_nn'")
+    assert "did you mean 'train_n'?" in msg and f"(experiment {claims[0]['ours']['experiment']})" in msg
+
+
+def test_claim_naming_a_malformed_dotted_metric(cfg: dict, tmp_path: Path) -> None:
+    claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
+    claims[0]["ours"]["metric"] = "confusion.tset.0.1"
+    path = tmp_path / "001.yaml"
+    path.write_text(yaml.safe_dump(claims, sort_keys=False))
+    cfg["reports"]["001"]["claims"] = str(path)
+    assert only_problem(cfg).endswith(
+        "ours.metric: metric 'confusion.tset.0.1': 'tset' is not a part (train, val, test) "
+        f"(experiment {claims[0]['ours']['experiment']})"
+    )
 
 
 def test_analysis_of_unknown_kind(cfg: dict, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,10 @@ import pandas as pd
 from .io import read_json, write_json, write_text
 from .spec import Experiment
 
+PARTS = ("train", "val", "test")
 SCALARS = ("acc", "loss", "auc", "n")
 TRAINING = ("seconds", "n_epochs", "n_updates", "converged_epoch", "best_epoch")
+FINAL = ("train_loss", "val_loss", "loss")  # final-epoch losses of the training history, as final_<key>
 
 
 def _stats(values: list[float]) -> dict[str, Any]:
@@ -27,7 +30,7 @@ def run_scalars(m: dict[str, Any]) -> dict[str, float | None]:
     """Flat scalar metrics of one run: ``<part>_<metric>`` plus training figures, final epoch losses and the run
     kind's own ``scalars``."""
     out: dict[str, float | None] = {}
-    for part in ("train", "val", "test"):
+    for part in PARTS:
         for s in SCALARS:
             if part in m and s in m[part]:
                 out[f"{part}_{s}"] = m[part][s]
@@ -35,11 +38,22 @@ def run_scalars(m: dict[str, Any]) -> dict[str, float | None]:
     for k in TRAINING:
         out[k] = tr.get(k)
     final = tr.get("final") or {}
-    for k in ("train_loss", "val_loss", "loss"):
+    for k in FINAL:
         if k in final:
             out[f"final_{k}"] = final[k]
     out.update(m.get("scalars") or {})  # extra scalars a run kind exports (e.g. cv_acc of a grid configuration)
     return out
+
+
+def scalar_names(kind_scalars: Iterable[str] = ()) -> set[str]:
+    """Every name :func:`run_scalars` can give (a run has those its parts and training recorded), plus a run
+    kind's own ``kind_scalars``; ``job_seconds`` is added by :func:`aggregate` from the benchmark files."""
+    return (
+        {f"{p}_{s}" for p in PARTS for s in SCALARS}
+        | {*TRAINING, "job_seconds"}
+        | {f"final_{k}" for k in FINAL}
+        | set(kind_scalars)
+    )
 
 
 def job_seconds(benchmark_tsv: str | Path) -> float | None:

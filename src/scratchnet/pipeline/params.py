@@ -25,7 +25,8 @@ class Param:
     ``name`` (a string from ``choices``, or a mapping ``{name: ..., **kwargs}`` when ``mapping_ok``), ``mapping``
     (a dict), ``any``. ``min``/``max`` bound numbers and list items (``exclusive_min`` for ``> min``);
     ``choices`` is a collection or a callable returning one (a registry's names); ``nullable`` admits null;
-    ``also`` lists extra literal values admitted besides the type (``batch_size: full``).
+    ``also`` lists extra literal values admitted besides the type (``batch_size: full``); ``options`` gives, for a
+    name given as a mapping, the spec of the mapping's other keys (``{name: adam, beta1: 0.8}``).
     """
 
     type: str
@@ -38,6 +39,7 @@ class Param:
     mapping_ok: bool = False
     also: tuple[Any, ...] = ()
     min_len: int = 0
+    options: Callable[[str], Mapping[str, Param]] | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -102,7 +104,12 @@ def check_value(p: Param, v: Any) -> str | None:
             name = v.get("name")
             if name is None:
                 return "a mapping here needs a 'name' key"
-            return _choice_error(p, name)
+            err = _choice_error(p, name)
+            if err or p.options is None:
+                return err
+            rest = {k: x for k, x in v.items() if k != "name"}
+            errs = check(rest, p.options(name))
+            return f"{name!r} given as a mapping: {'; '.join(errs)}" if errs else None
         if not isinstance(v, str):
             return f"must be a string, got {_type_name(v)} {v!r}"
         return _choice_error(p, v)

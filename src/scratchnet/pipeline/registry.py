@@ -67,6 +67,7 @@ class RunKind:
     required: tuple[str, ...] = ("split",)
     validate: Callable[[dict[str, Any]], list[str]] | None = None  # cross-key checks on resolved params
     doc: str = ""
+    scalars: tuple[str, ...] = ()  # run scalars its evaluation adds to the default ones (metrics.json "scalars")
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,14 @@ def run_kind(
     evaluate: EvaluateFn,
     required: tuple[str, ...] = ("split",),
     validate: Callable[[dict[str, Any]], list[str]] | None = None,
+    scalars: tuple[str, ...] = (),
 ) -> Callable[[TrainFn], TrainFn]:
-    """Register the decorated ``train(run, data_npz, model_out, history_out)`` as run kind ``name``."""
+    """Register the decorated ``train(run, data_npz, model_out, history_out)`` as run kind ``name``; ``scalars``
+    names the run scalars its ``evaluate`` adds (so that ``select_by`` and claims naming them are checked)."""
 
     def deco(train: TrainFn) -> TrainFn:
-        _add(RUN_KINDS, RunKind(name, params, train, evaluate, required, validate, train.__doc__ or ""), "run kind")
+        kind = RunKind(name, params, train, evaluate, required, validate, train.__doc__ or "", scalars)
+        _add(RUN_KINDS, kind, "run kind")
         return train
 
     return deco

@@ -18,6 +18,7 @@ import yaml
 
 from ..data.synthetic import GENERATORS
 from . import registry
+from .aggregate import scalar_names
 from .params import check
 from .spec import expand_variants
 
@@ -190,6 +191,13 @@ def validate_config(
         except ValueError as exc:
             problems.add(item, f"{where}.model: {exc}")
             continue
+        names = scalar_names(kind.scalars)
+        select_by = e.get("select_by", "val_acc")
+        if select_by not in names:
+            near = difflib.get_close_matches(str(select_by), sorted(names), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            problems.add(item, f"{where}.select_by: unknown metric {select_by!r}{hint} "
+                         f"(runs of kind {e['model']} record: {', '.join(sorted(names))})")  # fmt: skip
         for variant, overrides in variants[name].items():
             params = {**e.get("params", {}), **overrides}
             label = f"{where} (variant {variant})" if len(variants[name]) > 1 else where
@@ -266,5 +274,14 @@ def _claims_problems(rid: str, path: str, config: Mapping[str, Any], variants: M
     # a reduced configuration may drop variants the claims name: those claims are reported "not run"
     problems.items += check_claims(
         claims, path, {e: list(v) for e, v in variants.items()}, strict_variants=not config.get("reduced"),
-        analyses=set(config.get("analyses") or {}),
+        analyses=set(config.get("analyses") or {}), metrics=_metric_names(config),
     )  # fmt: skip
+
+
+def _metric_names(config: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Experiment -> the scalars its runs record (the defaults and its run kind's own); unknown kinds left out."""
+    out = {}
+    for name, e in config.get("experiments", {}).items():
+        if e.get("model") in registry.RUN_KINDS:
+            out[name] = scalar_names(registry.RUN_KINDS[e["model"]].scalars)
+    return out

@@ -172,6 +172,37 @@ def lookup(
     return st["mean"], (st["sd"] if len([v for v in st["values"] if v is not None]) > 1 else None)
 
 
+METRIC_HEADS = ("selected", "confusion", "report", "epoch")  # the dotted forms of :func:`lookup`
+PARTS = ("train", "val", "test")
+
+
+def metric_problem(metric: Any, names: Collection[str]) -> str:
+    """Why ``metric`` cannot be a :func:`lookup` metric of an experiment whose runs record the scalars ``names``
+    ('' when it can). Checked before anything runs: the scalar name, the dotted form's head, part and epoch."""
+    if not isinstance(metric, str):
+        return f"metric must be a string, got {metric!r}"
+    head, _, rest = metric.partition(".")
+    if metric == "selected" or head == "selected":
+        return "" if metric == "selected" or rest else f"metric {metric!r}: selected.<param> needs a parameter"
+    if not rest:
+        if metric in names:
+            return ""
+        return f"unknown metric {metric!r}{_did_you_mean(metric, names)}; the runs record: {', '.join(sorted(names))}"
+    if head not in METRIC_HEADS:
+        return f"unknown metric {metric!r}: a dotted metric starts with one of {', '.join(METRIC_HEADS)}"
+    parts = rest.split(".")
+    if head in ("confusion", "report"):
+        if parts[0] not in PARTS:
+            return f"metric {metric!r}: {parts[0]!r} is not a part ({', '.join(PARTS)})"
+        n = 3 if head == "confusion" else 2
+        if len(parts) < n or (head == "confusion" and not all(p.isdigit() for p in parts[1:])):
+            form = "confusion.<part>.<i>.<j>" if head == "confusion" else "report.<part>.<label>.<field>"
+            return f"metric {metric!r}: the form is {form}"
+    if head == "epoch" and (len(parts) < 2 or not parts[0].isdigit()):
+        return f"metric {metric!r}: the form is epoch.<N>.<key>"
+    return ""
+
+
 def epoch_curve(
     summary: dict[str, Any], variant: str, key: str, history: Callable[[str, str, int], dict[str, Any]]
 ) -> dict[int, list[float]]:
@@ -479,19 +510,25 @@ def check_claims(
     experiments: Mapping[str, Collection[str]],
     strict_variants: bool = True,
     analyses: Collection[str] = (),
+    metrics: Mapping[str, Collection[str]] | None = None,
 ) -> list[str]:
     """Every problem of a claims list that can be found before anything runs, as messages naming the file
     (``where``), the claim and the key. ``experiments``: experiment name -> its variant names. With
     ``strict_variants=False`` (a reduced configuration, whose smaller grids drop variants the claims name) a variant
-    missing from ``experiments`` is not an error: the claim is reported as not run."""
+    missing from ``experiments`` is not an error: the claim is reported as not run. ``metrics``: experiment name ->
+    the scalars its runs record (see :func:`metric_problem`); without it, metrics are not checked."""
     errors: list[str] = []
     seen: set[str] = set()
 
-    def ref(cid: str, experiment: Any, variant: Any) -> None:
+    def ref(cid: str, experiment: Any, variant: Any, metric: Any = None) -> None:
         if experiment not in experiments:
             hint = _did_you_mean(str(experiment), experiments)
             errors.append(f"{where}: claim {cid!r}: unknown experiment {experiment!r}{hint}")
-        elif strict_variants and variant != "selected" and variant not in experiments[experiment]:
+            return
+        problem = metric_problem(metric, metrics[experiment]) if metrics and experiment in metrics else ""
+        if problem:
+            errors.append(f"{where}: claim {cid!r}: ours.metric: {problem} (experiment {experiment})")
+        if strict_variants and variant != "selected" and variant not in experiments[experiment]:
             known = experiments[experiment]
             errors.append(
                 f"{where}: claim {cid!r}: experiment {experiment!r} has no variant {variant!r}"
@@ -520,7 +557,7 @@ def check_claims(
                 groups = []
             for item in (i for g in groups for i in g):
                 try:
-                    ref(cid, *_split_item(item, ours.get("experiment"), f"{where}: claim {cid!r}"))
+                    ref(cid, *_split_item(item, ours.get("experiment"), f"{where}: claim {cid!r}"), ours.get("metric"))
                 except ValueError as exc:
                     errors.append(str(exc))
             statistic = c.get("statistic", DEFAULT_STATISTIC)
@@ -548,9 +585,9 @@ def check_claims(
             elif "experiment" not in ours:
                 errors.append(f"{where}: claim {cid!r}: ours.experiment (or ours.analysis) is missing")
             else:
-                ref(cid, ours["experiment"], ours.get("variant", "selected"))
+                ref(cid, ours["experiment"], ours.get("variant", "selected"), ours.get("metric"))
         for key in sorted(set(c) - allowed):
             errors.append(f"{where}: claim {cid!r}: unknown key {key!r}{_did_you_mean(key, allowed)}")
         for key in sorted(set(ours) - {"experiment", "variant", "metric", "analysis"}):
             errors.append(f"{where}: claim {cid!r}: unknown key ours.{key}")
-    return errors
+    return list(dict.fromkeys(errors))  # a ranking's items share the experiment: one message per problem

@@ -6,6 +6,7 @@ constructor arguments."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from typing import Any
@@ -24,8 +25,16 @@ from ..run_steps import PARTS, RUN_PARAMS, evaluate_model, monitored, save_run
 
 log = logging.getLogger(__name__)
 
+
+def _optimizer_options(name: str) -> dict[str, Param]:
+    """The keys an optimiser given as a mapping accepts: its constructor's arguments, specified as run parameters."""
+    accepted = inspect.signature(OPTIMIZER_NAMES[name]).parameters
+    return {k: TRAIN_PARAMS.get(k, Param("any")) for k in accepted}
+
+
 TRAIN_PARAMS: dict[str, Param] = {
-    "optimizer": Param("name", "sgd, momentum or adam", choices=OPTIMIZER_NAMES, mapping_ok=True),
+    "optimizer": Param("name", "sgd, momentum or adam", choices=OPTIMIZER_NAMES, mapping_ok=True,
+                       options=lambda name: _optimizer_options(name)),  # fmt: skip
     "lr": Param("float", "learning rate", min=0, exclusive_min=True),
     "momentum": Param("float", "momentum coefficient", min=0, max=1),
     "beta1": Param("float", "Adam's first-moment decay", min=0, max=1),

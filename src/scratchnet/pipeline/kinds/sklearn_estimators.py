@@ -163,7 +163,11 @@ def evaluate_autoencoder(
     return result
 
 
-@run_kind("sklearn_autoencoder", params=AE_PARAMS, evaluate=evaluate_autoencoder, validate=_ae_cross_checks)
+AE_SCALARS = ("test_mse",)  # the run scalars evaluate_autoencoder adds
+CV_SCALARS = ("cv_acc", "cv_acc_sd", "cv_n_iter")  # the run scalars evaluate_cv adds
+
+
+@run_kind("sklearn_autoencoder", AE_PARAMS, evaluate_autoencoder, validate=_ae_cross_checks, scalars=AE_SCALARS)
 def train_sklearn_autoencoder(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """scikit-learn's MLPRegressor fitted to reproduce its input, one ``partial_fit`` per epoch, saved as our
     Autoencoder."""
@@ -197,7 +201,7 @@ ENGINE_AE_PARAMS: dict[str, Param] = {
 }
 
 
-@run_kind("mlp_autoencoder", params=ENGINE_AE_PARAMS, evaluate=evaluate_autoencoder, validate=_ae_cross_checks)
+@run_kind("mlp_autoencoder", ENGINE_AE_PARAMS, evaluate_autoencoder, validate=_ae_cross_checks, scalars=AE_SCALARS)
 def train_mlp_autoencoder(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """Our engine's twin of ``sklearn_autoencoder``: the same parameters (``hidden`` as scikit-learn's
     ``hidden_layer_sizes``, ``alpha`` as its L2, applied as ``l2 = alpha / batch_size``), an
@@ -426,14 +430,14 @@ def evaluate_cv(
     return result
 
 
-@run_kind("sklearn_grid_config", params=GRID_PARAMS, evaluate=evaluate_cv)
+@run_kind("sklearn_grid_config", params=GRID_PARAMS, evaluate=evaluate_cv, scalars=CV_SCALARS)
 def train_sklearn_grid_config(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """One grid-search configuration with scikit-learn's MLPClassifier: k-fold CV, then a refit, saved in our
     format."""
     return _train_grid_config(run, data_npz, model_out, history_out, "sklearn")
 
 
-@run_kind("engine_grid_config", params=GRID_PARAMS, evaluate=evaluate_cv, validate=_engine_checks)
+@run_kind("engine_grid_config", GRID_PARAMS, evaluate_cv, validate=_engine_checks, scalars=CV_SCALARS)
 def train_engine_grid_config(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """One grid-search configuration with our engine's MLPClassifier (adam, or sgd with classical momentum):
     k-fold CV on the same folds, then a refit."""
