@@ -198,14 +198,23 @@ def validate_config(
             hint = f"; did you mean {near[0]!r}?" if near else ""
             problems.add(item, f"{where}.select_by: unknown metric {select_by!r}{hint} "
                          f"(runs of kind {e['model']} record: {', '.join(sorted(names))})")  # fmt: skip
+        per_variant: dict[str, list[str]] = {}
         for variant, overrides in variants[name].items():
             params = {**e.get("params", {}), **overrides}
-            label = f"{where} (variant {variant})" if len(variants[name]) > 1 else where
-            for err in check(params, kind.params, kind.required) + (kind.validate(params) if kind.validate else []):
-                problems.add(item, f"{label}: params.{err}")
+            errs = check(params, kind.params, kind.required) + (kind.validate(params) if kind.validate else [])
             split = params.get("split")
             if isinstance(split, str) and split not in splits:
-                problems.add(item, f"{label}: params.split: {split!r} is not declared under splits")
+                errs.append(f"split: {split!r} is not declared under splits")
+            per_variant[variant] = errs
+        # a problem every variant has (a bad base parameter) is reported once, for the experiment
+        common = set.intersection(*(set(v) for v in per_variant.values())) if len(per_variant) > 1 else set()
+        for err in dict.fromkeys(err for errs in per_variant.values() for err in errs if err in common):
+            problems.add(item, f"{where}: params.{err}")
+        for variant, errs in per_variant.items():
+            label = f"{where} (variant {variant})" if len(per_variant) > 1 else where
+            for err in errs:
+                if err not in common:
+                    problems.add(item, f"{label}: params.{err}")
 
     for name, a in (config.get("analyses") or {}).items():
         item = ("analyses", name)
