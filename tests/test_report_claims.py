@@ -173,6 +173,13 @@ def test_ranking_is_deterministic_and_seeded(results: Results) -> None:
     assert a["items"] != evaluate_claim(rank("t > a", bootstrap_seed=2), results)["items"]
 
 
+def test_the_same_runs_get_the_same_interval_in_every_claim(results: Results) -> None:
+    # an item's interval depends on its runs and the seed, not on its place in a ranking or on the other items
+    first = evaluate_claim(rank("a > b > c"), results)["items"]["c"]
+    last = evaluate_claim(rank("c > t"), results)["items"]["c"]
+    assert (first["low"], first["high"]) == (last["low"], last["high"])
+
+
 def test_parse_ranking() -> None:
     assert parse_ranking("tanh, relu > sigmoid") == ([["tanh", "relu"], ["sigmoid"]], ">")
     assert parse_ranking(" adam<momentum < sgd ") == ([["adam"], ["momentum"], ["sgd"]], "<")

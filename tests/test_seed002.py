@@ -36,6 +36,7 @@ from scratchnet.pipeline.registry import (  # noqa: E402
 )
 from scratchnet.pipeline.spec import Experiment  # noqa: E402
 from scratchnet.report.analysis_tables import analysis_table, analysis_value, cell  # noqa: E402
+from scratchnet.report.claims import measure  # noqa: E402
 
 # --- generators ---------------------------------------------------------------------------------------------------
 
@@ -304,6 +305,15 @@ def test_sweep_stats_against_scipy(tmp_path: Path) -> None:
     text = analysis_table(read_json(job.json_out), name="sweep")
     assert text.splitlines()[0] == "| setting | n | median | median 95% CI | IQM | IQR | mean ± sd | min | max |"
     assert "| 64-32 (extra) | 3 | 0.9650 | [" in text
+
+
+def test_sweep_stats_interval_is_the_claims_interval(tmp_path: Path) -> None:
+    # the table's median interval of a setting is the one the claims audit gives the same runs (same seed, n_boot)
+    settings = [{"variant": "sigmoid"}, {"variant": "relu"}]
+    vals, job = _sweep(tmp_path, {"settings": settings, "n_boot": 2000, "bootstrap_seed": 0})
+    row = {r["variant"]: r for r in get_analysis_kind("sweep_stats").run(job)["table"]}["relu"]
+    item = measure("relu", list(vals["relu"]), "median", 0.95, 2000, 0)
+    assert (row["median_low"], row["median_high"]) == (item.low, item.high)
 
 
 def test_sweep_stats_errors_name_the_setting(tmp_path: Path) -> None:

@@ -269,16 +269,16 @@ def separated(a: Item, b: Item) -> bool:
     return a.n > 1 and b.n > 1 and (a.low > b.high or b.low > a.high)
 
 
-def measure(
-    label: str, values: list[float], statistic: str, level: float, n_boot: int, rng: np.random.Generator
-) -> Item:
+def measure(label: str, values: list[float], statistic: str, level: float, n_boot: int, seed: int) -> Item:
+    """The statistic of ``values`` and its bootstrap interval, drawn from a generator seeded with ``seed`` afresh for
+    each item: the same runs get the same interval in every claim (and in the analyses' tables)."""
     if not values:
         raise ValueError(f"{label}: no finite values to rank")
     stat = STATISTICS[statistic]
     if len(values) == 1:  # no interval: the item can't be separated from anything (see `separated`)
         value = 0.0 if statistic == "sd" else float(stat(values))
         return Item(label, value, value, value, 1)
-    low, high = bootstrap_ci(values, stat, level=level, n_boot=n_boot, seed=rng)
+    low, high = bootstrap_ci(values, stat, level=level, n_boot=n_boot, seed=seed)
     return Item(label, float(stat(values)), low, high, len(values))
 
 
@@ -424,7 +424,7 @@ def _evaluate_ranking(claim: dict[str, Any], results: Results) -> dict[str, Any]
     out["tolerance_text"] = f"{statistic}, {level:.0%} CI"
     default_experiment = ours.get("experiment")
 
-    rng = np.random.default_rng(int(claim.get("bootstrap_seed", 0)))
+    seed = int(claim.get("bootstrap_seed", 0))
     measured: dict[str, Item] = {}
     for name in (i for g in groups for i in g):
         experiment, variant = _split_item(name, default_experiment, f"claim {cid!r}")
@@ -440,7 +440,7 @@ def _evaluate_ranking(claim: dict[str, Any], results: Results) -> dict[str, Any]
         if variant not in s["variants"]:
             return _not_run(out, claim, f"Variant {experiment}:{variant} is not in this configuration.")
         values = per_seed_values(s, variant, metric)
-        measured[name] = measure(label, values, statistic, level, n_boot, rng)
+        measured[name] = measure(label, values, statistic, level, n_boot, seed)
 
     contradicted, unresolved = [], []
     for upper, lower in zip(groups, groups[1:], strict=False):

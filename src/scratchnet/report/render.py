@@ -284,9 +284,8 @@ class Page:
         s = self.summary(experiment)
         if s is None:
             return "– (not run)"
-        rng = np.random.default_rng(0)
         items = [
-            cl.measure(f"`{v}`", cl.per_seed_values(s, v, metric), statistic, cl.DEFAULT_LEVEL, cl.DEFAULT_N_BOOT, rng)
+            cl.measure(f"`{v}`", cl.per_seed_values(s, v, metric), statistic, cl.DEFAULT_LEVEL, cl.DEFAULT_N_BOOT, 0)
             for v in s["variants"]
         ]
         return cl.order_text(items)

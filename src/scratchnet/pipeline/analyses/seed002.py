@@ -335,7 +335,7 @@ def sweep_stats(job: AnalysisJob) -> dict[str, Any]:
         raise ValueError(f"{job.where}: no input runs (inputs.runs)")
     metric = job.params.get("metric", "test.acc")
     level = float(job.params.get("level", 0.95))
-    rng = np.random.default_rng(int(job.params.get("bootstrap_seed", 0)))
+    seed = int(job.params.get("bootstrap_seed", 0))  # afresh per setting: the same runs, the same interval
     rows, arrays = [], {}
     for i, s in enumerate(_settings(job, runs)):
         mine = sorted((r for r in runs if (r.experiment, r.variant) == (s["experiment"], s["variant"])),
@@ -346,7 +346,7 @@ def sweep_stats(job: AnalysisJob) -> dict[str, Any]:
         values = np.array([metric_value(read_json(r.metrics), metric, r.metrics) for r in mine])
         d = describe(values)
         low, high = (
-            bootstrap_ci(values, np.median, level=level, n_boot=int(job.params.get("n_boot", 2000)), seed=rng)
+            bootstrap_ci(values, np.median, level=level, n_boot=int(job.params.get("n_boot", 2000)), seed=seed)
             if len(values) > 1
             else (d["median"], d["median"])
         )
