@@ -212,34 +212,32 @@ def test_figure_option_typo_suggests_the_option(cfg: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------------- claims, analyses
-def test_claim_naming_an_unknown_experiment(cfg: dict, tmp_path: Path) -> None:
+def plant_claim(cfg: dict, tmp_path: Path, key: str, value: str) -> tuple[Path, list[dict]]:
+    """Seed 001's claims with ``ours.<key>`` of the first set to ``value``, written to a file ``cfg`` points at."""
     claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
-    claims[0]["ours"]["experiment"] = "s001_perceptrn"
+    claims[0]["ours"][key] = value
     path = tmp_path / "001.yaml"
     path.write_text(yaml.safe_dump(claims, sort_keys=False))
     cfg["reports"]["001"]["claims"] = str(path)
+    return path, claims
+
+
+def test_claim_naming_an_unknown_experiment(cfg: dict, tmp_path: Path) -> None:
+    path, claims = plant_claim(cfg, tmp_path, "experiment", "s001_perceptrn")
     msg = only_problem(cfg)
     assert msg.startswith(f"{path}: claim {claims[0]['id']!r}: unknown experiment 's001_perceptrn'")
     assert "did you mean 's001_perceptron'?" in msg
 
 
 def test_claim_naming_an_unknown_metric(cfg: dict, tmp_path: Path) -> None:
-    claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
-    claims[0]["ours"]["metric"] = "train_nn"
-    path = tmp_path / "001.yaml"
-    path.write_text(yaml.safe_dump(claims, sort_keys=False))
-    cfg["reports"]["001"]["claims"] = str(path)
+    path, claims = plant_claim(cfg, tmp_path, "metric", "train_nn")
     msg = only_problem(cfg)
     assert msg.startswith(f"{path}: claim {claims[0]['id']!r}: ours.metric: unknown metric 'train_nn'")
     assert "did you mean 'train_n'?" in msg and f"(experiment {claims[0]['ours']['experiment']})" in msg
 
 
 def test_claim_naming_a_malformed_dotted_metric(cfg: dict, tmp_path: Path) -> None:
-    claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
-    claims[0]["ours"]["metric"] = "confusion.tset.0.1"
-    path = tmp_path / "001.yaml"
-    path.write_text(yaml.safe_dump(claims, sort_keys=False))
-    cfg["reports"]["001"]["claims"] = str(path)
+    path, claims = plant_claim(cfg, tmp_path, "metric", "confusion.tset.0.1")
     assert only_problem(cfg).endswith(
         "ours.metric: metric 'confusion.tset.0.1': 'tset' is not a part (train, val, test) "
         f"(experiment {claims[0]['ours']['experiment']})"
