@@ -330,6 +330,8 @@ def test_sweep_stats_errors_name_the_setting(tmp_path: Path) -> None:
 def test_analysis_table_cells_and_errors() -> None:
     assert [cell(None), cell(True), cell(3), cell(2.0), cell(0.97123), cell([1, 2])] == ["–", "yes", "3", "2",
                                                                                          "0.9712", "1, 2"]  # fmt: skip
+    # zero (also -0.0) as an integer, and a list of points as points
+    assert [cell(0.0), cell(-0.0), cell([[1.0, -0.0], [2.0, 0.5]])] == ["0", "0", "(1, 0), (2, 0.5000)"]
     plain = analysis_table({"table": [{"a": 1, "b": "x|y"}]})
     assert plain.splitlines() == ["| a | b |", "|---|---|", "| 1 | x\\|y |"]
     with pytest.raises(KeyError, match="analysis 'knn'.*no 'table'"):

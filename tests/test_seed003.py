@@ -68,6 +68,11 @@ def test_q1a_one_step_exact(tmp_path: Path) -> None:
     assert status["loss_after"] == "follows from the seed's previous line"
     assert status["grad_w1"] == "exact" and status["yhat_after[2]"] == "rounded"
     assert res["n_slips"] == 4
+    # notes: per element where the config keys one ("yhat_after[1]"), and the value a "follows" line follows from
+    note = {r["quantity"]: r["note"] for r in res["table"]}
+    assert note["yhat_after[1]"] and not note["yhat_after[2]"] and not note["residual_after[3]"]
+    assert note["loss_after"].endswith("from the seed's typed values: 3.30117")
+    assert note["residual_after[1]"].endswith("from the seed's typed values: 1.05")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@
 - ``{{analysis:NAME:dotted.path}}`` puts one value inline (:func:`analysis_value`).
 
 Cells that are ``{"mean": m, "sd": s}`` read ``m ± s``; numbers get four decimals (integers stay integers, tiny
-values keep significant digits), lists are joined with commas, booleans read yes/no and missing values "–".
+values keep significant digits), lists are joined with commas (a list of lists as points: ``(1, 0), (0, 1)``),
+booleans read yes/no and missing values "–".
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ def cell(value: Any, digits: int = DIGITS) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) >= 1:
+        if value.is_integer():
             return str(int(value))
         return f"{value:.{digits}g}" if 0 < abs(value) < 1e-3 else f"{value:.{digits}f}"
     if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, (list, tuple)) for v in value):  # points: (1, 0), (0, 1)
+            return ", ".join(f"({cell(v, digits)})" for v in value)
         return ", ".join(cell(v, digits) for v in value)
     return str(value).replace("|", "\\|")
 

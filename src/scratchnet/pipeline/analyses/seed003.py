@@ -119,6 +119,9 @@ def _truncate(v: float, k: int) -> float:
     return math.trunc(v * f + math.copysign(1e-9, v)) / f
 
 
+FOLLOWS = "follows from the seed's previous line"
+
+
 def line_status(seed_text: str, ours: float, from_seed: float | None = None) -> str:
     """How a value the seed typed (``seed_text``, as typed: ``"3.30"`` has two decimals) relates to ours.
 
@@ -137,7 +140,7 @@ def line_status(seed_text: str, ours: float, from_seed: float | None = None) -> 
     if abs(s + ours) <= 1e-9:
         return "sign slip"
     if from_seed is not None and abs(round(from_seed, k) - s) <= 1e-9:
-        return "follows from the seed's previous line"
+        return FOLLOWS
     return "differs"
 
 
@@ -181,8 +184,8 @@ def backprop_step(job: AnalysisJob) -> dict[str, Any]:
         raise ValueError(f"{job.where}.params: x has {x.size} values but y has {y.size}")
     ours = _one_step(x, y, {k: float(p[k]) for k in ("w1", "b1", "w2", "b2")}, float(p["lr"]))
     seed_values = dict(p.get("seed_values") or {})
-    notes = dict(p.get("notes") or {})
-    unknown = sorted((set(seed_values) | set(notes)) - set(Q1A_LINES))
+    notes = dict(p.get("notes") or {})  # keyed by quantity, or by one element of a vector: "yhat_after[1]"
+    unknown = sorted((set(seed_values) | {k.split("[")[0] for k in notes}) - set(Q1A_LINES))
     if unknown:
         raise ValueError(f"{job.where}.params: unknown quantities {unknown}; known: {', '.join(Q1A_LINES)}")
 
@@ -210,16 +213,14 @@ def backprop_step(job: AnalysisJob) -> dict[str, Any]:
             raise ValueError(f"{job.where}.params.seed_values.{q}: {len(texts)} values, ours has {len(ours_v)}")
         fs = np.atleast_1d(from_seed[q]) if q in from_seed else None
         for i, o in enumerate(ours_v):
-            row: dict[str, Any] = {
-                "step": section,
-                "quantity": q if len(ours_v) == 1 else f"{q}[{i + 1}]",
-                "formula": what,
-                "ours": float(o),
-                "seed": texts[i] if texts else None,
-                "status": line_status(texts[i], float(o), None if fs is None else float(fs[i])) if texts else "",
-                "note": notes.get(q, ""),
-            }
-            rows.append(row)
+            name = q if len(ours_v) == 1 else f"{q}[{i + 1}]"
+            status = line_status(texts[i], float(o), None if fs is None else float(fs[i])) if texts else ""
+            note = [notes.get(name, notes.get(q, ""))]
+            if status == FOLLOWS:
+                note.append(f"from the seed's typed values: {float(fs[i]):.6g}")
+            rows.append({"step": section, "quantity": name, "formula": what, "ours": float(o),
+                         "seed": texts[i] if texts else None, "status": status,
+                         "note": "; ".join(n for n in note if n)})  # fmt: skip
     slips = [r for r in rows if r["status"] not in ("", "exact", "rounded")]
     values = {}  # flat: one number per key (vectors as <name>_1, <name>_2, ...), for claims
     for q, v in ours.items():
