@@ -231,3 +231,12 @@ def test_load_claims_names_file_line_and_column(tmp_path: Path) -> None:
         load_claims(f)
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         load_claims(tmp_path / "nope.yaml")
+
+
+def test_seed_and_ours_values_as_written() -> None:
+    from scratchnet.report.fmt import as_written, fmt
+
+    # layer sizes and digit pairs keep their dashes; lists of points read as points, -0.0 as 0
+    assert (as_written([500, 250]), fmt([3, 5])) == ("500-250", "3-5")
+    assert as_written([[1, 0], [0, 1]]) == "(1, 0), (0, 1)"
+    assert fmt([[0.0, 1.0], [1.0, -0.0], [2.0, 0.5]]) == "(0, 1), (1, 0), (2, 0.5)"

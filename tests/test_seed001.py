@@ -212,7 +212,8 @@ def test_bound_claims_and_counts(fake_results, tmp_path: Path) -> None:
     count = audit_claim(_claim("n_epochs", 5), page)
     assert count["verdict"] == "reproduced" and count["ours_text"] == "5"
     assert mean_sd(summary["variants"]["batch_size1"]["metrics"]["n_epochs"]) == "5"
-    assert mean_sd(summary["variants"]["batch_size1"]["metrics"]["train_loss"]) == "0.080 ± 0.010"
+    assert mean_sd(summary["variants"]["batch_size1"]["metrics"]["train_loss"]) == "0.0800 ± 0.0100"
+    assert mean_sd({"mean": 0.5, "sd": 0.01, "values": [0.49, 0.51]}) == "0.500 ± 0.010"  # 0.1 and up: 3 decimals
 
 
 def test_table_without_selection_has_no_selection_note(fake_results, tmp_path: Path) -> None:

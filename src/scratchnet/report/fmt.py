@@ -6,14 +6,23 @@ from typing import Any
 
 
 def fmt(value: Any, digits: int = 3) -> str:
-    """A table cell: floats with ``digits`` decimals, lists joined by ``-`` (layer sizes), None as an en dash."""
+    """A table cell: floats with ``digits`` decimals, lists joined by ``-`` (layer sizes), lists of lists as points,
+    None as an en dash."""
     if value is None:
         return "–"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     if isinstance(value, list):
+        if value and all(isinstance(v, list) for v in value):
+            return points(value)
         return "-".join(fmt(v, digits) for v in value)
     return str(value)
+
+
+def points(value: list[list[Any]]) -> str:
+    """A list of points as ``(1, 0), (0, 1)``, coordinates as written (``-0.0`` reads ``0``)."""
+    return ", ".join("(" + ", ".join(as_written(x + 0.0 if isinstance(x, float) else x) for x in p) + ")"
+                     for p in value)  # fmt: skip
 
 
 def num(value: float) -> str:
@@ -28,6 +37,8 @@ def mean_sd(stat: dict[str, Any] | None, digits: int = 3) -> str:
     if not stat or stat.get("mean") is None:
         return "–"
     vals = [v for v in stat["values"] if v is not None]
+    if 0 < abs(stat["mean"]) < 0.1:
+        digits += 1  # small losses keep their third significant digit: 0.0236 ± 0.0002, not 0.024 ± 0.000
     if vals and all(isinstance(v, int) and v == vals[0] for v in vals):
         return str(vals[0])  # counts (epochs, updates, set sizes) equal over seeds
     if len(vals) > 1:
@@ -44,7 +55,8 @@ def digits_of(seed_value: Any) -> int:
 
 
 def as_written(value: Any) -> str:
-    """A seed's number as it would write it in prose: ``0.85``, ``2640``, ``0.0001``; lists as ``500-250``."""
+    """A seed's number as it would write it in prose: ``0.85``, ``2640``, ``0.0001``; lists as ``500-250``, lists
+    of lists as points ``(1, 0), (0, 1)``."""
     if isinstance(value, bool) or value is None:
         return str(value).lower()
     if isinstance(value, int):
@@ -52,5 +64,7 @@ def as_written(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.0e}"
     if isinstance(value, list):
+        if value and all(isinstance(v, list) for v in value):
+            return points(value)
         return "-".join(as_written(v) for v in value)
     return str(value)
