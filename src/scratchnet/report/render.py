@@ -12,6 +12,9 @@ mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may 
 - ``{{setup:EXPERIMENT}}`` — the experiment's declared parameters, variants and seeds.
 - ``{{value:EXPERIMENT:VARIANT:METRIC}}`` — one number inline (mean ± sd over seeds).
 - ``{{param:EXPERIMENT:VARIANT:KEY}}`` — a parameter of a run as configured (``1,500``, ``0.01``, ``500-250-100``).
+- ``{{values:EXPERIMENT:KEY}}`` — the values a parameter takes over the experiment's variants, in order, each once
+  (a grid axis: ``adam, sgd, lbfgs``); ``{{values:EXPERIMENT:KEY:count}}`` — how many (and ``:variants`` — how many
+  variants the experiment has).
 - ``{{compare:REF|REF[|TOL[|HIGHER,LOWER,EQUAL]]}}`` — how the first value relates to the second: "higher than",
   "lower than", or "within ±TOL of" ("equal to" when TOL is 0). TOL defaults to the claim's tolerance when a
   reference is ``seed:ID``, else 0. Custom words replace the three phrases (``{tol}`` in EQUAL is filled).
@@ -260,6 +263,25 @@ class Page:
             raise KeyError(f"{{{{param:{arg}}}}}: {experiment}/{variant} has no parameter {key!r} ({sorted(params)})")
         return as_written(params[key])
 
+    def values(self, arg: str) -> str:
+        parts = arg.split(":")
+        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("count", "variants")):
+            raise ValueError(f"{{{{values:{arg}}}}}: write {{{{values:EXPERIMENT:KEY[:count|:variants]}}}}")
+        experiment, key = parts[:2]
+        if experiment not in self.inputs.experiments:
+            raise KeyError(f"{{{{values:{arg}}}}}: unknown experiment {experiment!r}")
+        exp = self.inputs.experiments[experiment]
+        seen: list[Any] = []
+        for variant in exp.variants:
+            params = exp.run_params(variant)
+            if key not in params:
+                raise KeyError(f"{{{{values:{arg}}}}}: {experiment}/{variant} has no parameter {key!r}")
+            if params[key] not in seen:
+                seen.append(params[key])
+        if len(parts) == 3:
+            return str(len(seen) if parts[2] == "count" else len(exp.variants))
+        return ", ".join(as_written(v) for v in seen)
+
     def compare(self, arg: str) -> str:
         parts = arg.split("|")
         if len(parts) < 2 or len(parts) > 4:
@@ -436,6 +458,7 @@ class Page:
             "setup": self.setup,
             "value": self.value,
             "param": self.param,
+            "values": self.values,
             "compare": self.compare,
             "order": self.order,
             "reach": self.reach,
