@@ -127,9 +127,9 @@ def test_every_placeholder(tree: Path) -> None:
         "1,500 epochs, lr 0.1, 500-250"
     )
     assert fill("{{param:e:selected:lr}} / {{param:e:slow:batch_size}}") == "0.1 / none"
-    # the values a parameter takes over the variants, each once, in order; how many; how many variants
+    # the values a parameter takes over the variants, each once, in order; how many variants
     assert fill("{{values:e:lr}}; {{values:e:hidden}}") == "0.1, 0.01; 500-250"
-    assert fill("{{values:e:lr:count}} of {{values:e:hidden:variants}}, {{values:e:epochs:count}}") == "2 of 2, 1"
+    assert fill("{{n_variants:e}} variants") == "2 variants"
     # computed comparison words: test acc fast 0.96 vs slow 0.81; the seed's 0.95 with claim acc's tolerance 0.02
     assert fill("{{compare:e:fast:test_acc|e:slow:test_acc}}") == "higher than"
     assert fill("{{compare:e:slow:test_acc|e:fast:test_acc}}") == "lower than"
@@ -190,8 +190,10 @@ def test_placeholder_errors_name_the_problem(tree: Path) -> None:
         page.fill("{{param:e:fast:l2}}")
     with pytest.raises(KeyError, match="e/fast has no parameter 'l2'"):
         page.fill("{{values:e:l2}}")
-    with pytest.raises(ValueError, match=r"values:EXPERIMENT:KEY\[:count\|:variants\]"):
+    with pytest.raises(ValueError, match=r"write \{\{values:EXPERIMENT:KEY\}\}"):
         page.fill("{{values:e:lr:max}}")
+    with pytest.raises(KeyError, match="n_variants:x.*unknown experiment 'x'"):
+        page.fill("{{n_variants:x}}")
     with pytest.raises(ValueError, match="EXPERIMENT:VARIANT:METRIC"):
         page.fill("{{compare:e:test_acc|0.5}}")
     with pytest.raises(ValueError, match="three words"):

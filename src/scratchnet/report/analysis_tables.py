@@ -17,6 +17,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .fmt import points
+
 DIGITS = 4
 
 
@@ -36,8 +38,8 @@ def cell(value: Any, digits: int = DIGITS) -> str:
             return str(int(value))
         return f"{value:.{digits}g}" if 0 < abs(value) < 1e-3 else f"{value:.{digits}f}"
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(v, (list, tuple)) for v in value):  # points: (1, 0), (0, 1)
-            return ", ".join(f"({cell(v, digits)})" for v in value)
+        if value and all(isinstance(v, (list, tuple)) for v in value):
+            return points(value, lambda x: cell(x, digits))
         return ", ".join(cell(v, digits) for v in value)
     return str(value).replace("|", "\\|")
 

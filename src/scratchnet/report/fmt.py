@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -19,10 +20,10 @@ def fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def points(value: list[list[Any]]) -> str:
-    """A list of points as ``(1, 0), (0, 1)``, coordinates as written (``-0.0`` reads ``0``)."""
-    return ", ".join("(" + ", ".join(as_written(x + 0.0 if isinstance(x, float) else x) for x in p) + ")"
-                     for p in value)  # fmt: skip
+def points(value: list[list[Any]], coordinate: Callable[[Any], str] | None = None) -> str:
+    """A list of points as ``(1, 0), (0, 1)``, each coordinate by ``coordinate`` (default :func:`as_written`)."""
+    coordinate = coordinate or as_written
+    return ", ".join("(" + ", ".join(coordinate(x) for x in p) + ")" for p in value)
 
 
 def num(value: float) -> str:
@@ -37,10 +38,10 @@ def mean_sd(stat: dict[str, Any] | None, digits: int = 3) -> str:
     if not stat or stat.get("mean") is None:
         return "–"
     vals = [v for v in stat["values"] if v is not None]
-    if 0 < abs(stat["mean"]) < 0.1:
-        digits += 1  # small losses keep their third significant digit: 0.0236 ± 0.0002, not 0.024 ± 0.000
     if vals and all(isinstance(v, int) and v == vals[0] for v in vals):
         return str(vals[0])  # counts (epochs, updates, set sizes) equal over seeds
+    if 0 < abs(stat["mean"]) < 0.1:
+        digits += 1  # small losses keep their third significant digit: 0.0236 ± 0.0002, not 0.024 ± 0.000
     if len(vals) > 1:
         return f"{stat['mean']:.{digits}f} ± {stat['sd']:.{digits}f}"
     return f"{stat['mean']:.{digits}f}"
@@ -62,7 +63,7 @@ def as_written(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.0e}"
+        return f"{value + 0.0:g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.0e}"  # + 0.0: -0.0 reads 0
     if isinstance(value, list):
         if value and all(isinstance(v, list) for v in value):
             return points(value)

@@ -13,8 +13,7 @@ mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may 
 - ``{{value:EXPERIMENT:VARIANT:METRIC}}`` — one number inline (mean ± sd over seeds).
 - ``{{param:EXPERIMENT:VARIANT:KEY}}`` — a parameter of a run as configured (``1,500``, ``0.01``, ``500-250-100``).
 - ``{{values:EXPERIMENT:KEY}}`` — the values a parameter takes over the experiment's variants, in order, each once
-  (a grid axis: ``adam, sgd, lbfgs``); ``{{values:EXPERIMENT:KEY:count}}`` — how many (and ``:variants`` — how many
-  variants the experiment has).
+  (a grid axis: ``adam, sgd, lbfgs``); ``{{n_variants:EXPERIMENT}}`` — how many variants the experiment has.
 - ``{{compare:REF|REF[|TOL[|HIGHER,LOWER,EQUAL]]}}`` — how the first value relates to the second: "higher than",
   "lower than", or "within ±TOL of" ("equal to" when TOL is 0). TOL defaults to the claim's tolerance when a
   reference is ``seed:ID``, else 0. Custom words replace the three phrases (``{tol}`` in EQUAL is filled).
@@ -243,14 +242,17 @@ class Page:
             return f"{float(v):.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
         return fmt(v)
 
+    def _experiment(self, name: str, placeholder: str) -> Any:
+        if name not in self.inputs.experiments:
+            raise KeyError(f"{{{{{placeholder}}}}}: unknown experiment {name!r}")
+        return self.inputs.experiments[name]
+
     def param(self, arg: str) -> str:
         parts = arg.split(":")
         if len(parts) != 3:
             raise ValueError(f"{{{{param:{arg}}}}}: write {{{{param:EXPERIMENT:VARIANT:KEY}}}}")
         experiment, variant, key = parts
-        if experiment not in self.inputs.experiments:
-            raise KeyError(f"{{{{param:{arg}}}}}: unknown experiment {experiment!r}")
-        exp = self.inputs.experiments[experiment]
+        exp = self._experiment(experiment, f"param:{arg}")
         if variant == "selected":
             s = self.summary(experiment)
             if s is None or s["selected"] is None:
@@ -264,13 +266,10 @@ class Page:
         return as_written(params[key])
 
     def values(self, arg: str) -> str:
-        parts = arg.split(":")
-        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("count", "variants")):
-            raise ValueError(f"{{{{values:{arg}}}}}: write {{{{values:EXPERIMENT:KEY[:count|:variants]}}}}")
-        experiment, key = parts[:2]
-        if experiment not in self.inputs.experiments:
-            raise KeyError(f"{{{{values:{arg}}}}}: unknown experiment {experiment!r}")
-        exp = self.inputs.experiments[experiment]
+        experiment, _, key = arg.partition(":")
+        if not key or ":" in key:
+            raise ValueError(f"{{{{values:{arg}}}}}: write {{{{values:EXPERIMENT:KEY}}}}")
+        exp = self._experiment(experiment, f"values:{arg}")
         seen: list[Any] = []
         for variant in exp.variants:
             params = exp.run_params(variant)
@@ -278,9 +277,10 @@ class Page:
                 raise KeyError(f"{{{{values:{arg}}}}}: {experiment}/{variant} has no parameter {key!r}")
             if params[key] not in seen:
                 seen.append(params[key])
-        if len(parts) == 3:
-            return str(len(seen) if parts[2] == "count" else len(exp.variants))
         return ", ".join(as_written(v) for v in seen)
+
+    def n_variants(self, experiment: str) -> str:
+        return str(len(self._experiment(experiment, f"n_variants:{experiment}").variants))
 
     def compare(self, arg: str) -> str:
         parts = arg.split("|")
@@ -459,6 +459,7 @@ class Page:
             "value": self.value,
             "param": self.param,
             "values": self.values,
+            "n_variants": self.n_variants,
             "compare": self.compare,
             "order": self.order,
             "reach": self.reach,
