@@ -264,7 +264,7 @@ def test_fingerprint_is_a_stable_hex_digest(package_copy: Path) -> None:
     ("edited", "changed"),
     [
         ("layers.py", {"train", "analysis", "figure"}),
-        ("pipeline/figures/basic.py", {"figure"}),
+        ("pipeline/figures/classification.py", {"figure"}),
         ("pipeline/aggregate.py", {"aggregate"}),
         ("data/split.py", {"data"}),
         ("report/build.py", {"report"}),

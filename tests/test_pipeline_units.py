@@ -15,7 +15,7 @@ from scratchnet.pipeline.kinds.engine import resolve
 from scratchnet.pipeline.spec import expand_variants, load_experiments, variant_name
 from scratchnet.pipeline.validate import ConfigError, validate_config
 from scratchnet.report.claims import Results, check_claims, evaluate_claim, load_claims, lookup
-from scratchnet.report.render import md_table
+from scratchnet.report.tables import md_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from scratchnet.report.page import provenance_md
 from scratchnet.report.provenance import compute_time, config_hash, git_state, package_versions, provenance
-from scratchnet.report.render import provenance_md
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

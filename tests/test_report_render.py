@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 from scratchnet.pipeline import paths  # noqa: E402
 from scratchnet.pipeline.spec import load_experiments  # noqa: E402
 from scratchnet.report import ReportInputs, build_index, build_report  # noqa: E402
-from scratchnet.report.render import Page  # noqa: E402
+from scratchnet.report.page import Page  # noqa: E402
 
 CONFIG = {
     "seeds": [0, 1, 2],

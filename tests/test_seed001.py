@@ -18,7 +18,8 @@ from scratchnet.models import MLPClassifier, Perceptron  # noqa: E402
 from scratchnet.persist import save_model  # noqa: E402
 from scratchnet.pipeline import paths  # noqa: E402
 from scratchnet.pipeline.figures import FigureContext, Run  # noqa: E402
-from scratchnet.pipeline.figures.basic import fig_epoch_curves, fig_scatter  # noqa: E402
+from scratchnet.pipeline.figures.classification import fig_scatter  # noqa: E402
+from scratchnet.pipeline.figures.training_curves import fig_epoch_curves  # noqa: E402
 from scratchnet.pipeline.io import write_json, write_npz  # noqa: E402
 from scratchnet.pipeline.spec import load_experiments  # noqa: E402
 from scratchnet.report.build import Page, ReportInputs, audit_claim, mean_sd  # noqa: E402

@@ -22,7 +22,7 @@ from sklearn.svm import SVC  # noqa: E402
 from scratchnet.data import DataError, noisy_line, random_split, separable_pair, xor_quadrants  # noqa: E402
 from scratchnet.persist import load_model  # noqa: E402
 from scratchnet.pipeline import paths  # noqa: E402
-from scratchnet.pipeline.analyses.seed002 import _given_back, angle_deg, metric_value, pick_runs  # noqa: E402
+from scratchnet.pipeline.analyses.run_statistics import _given_back, angle_deg, metric_value, pick_runs  # noqa: E402
 from scratchnet.pipeline.figures import AnalysisResult, FigureContext, Run  # noqa: E402
 from scratchnet.pipeline.io import read_json, write_json, write_npz  # noqa: E402
 from scratchnet.pipeline.kinds.engine import build_run, resolve  # noqa: E402

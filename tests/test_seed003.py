@@ -10,15 +10,11 @@ import numpy as np
 import pytest
 import yaml
 
-from scratchnet.pipeline.analyses.seed003 import (
-    backprop_step,
-    feature_classifier,
-    grid_search_table,
-    line_status,
-    majority_share,
-    recipe_test_labels,
-    svm_analysis,
-)
+from scratchnet.pipeline.analyses.backprop_step import backprop_step, line_status
+from scratchnet.pipeline.analyses.feature_classifier import feature_classifier
+from scratchnet.pipeline.analyses.grid_search import grid_search_table
+from scratchnet.pipeline.analyses.majority_share import majority_share, recipe_test_labels
+from scratchnet.pipeline.analyses.svm import svm_analysis
 from scratchnet.pipeline.io import read_json, read_npz, write_npz
 from scratchnet.pipeline.params import check
 from scratchnet.pipeline.registry import AnalysisJob, RunFiles, get_analysis_kind, get_run_kind
@@ -312,7 +308,7 @@ def test_seed003_config_resolves(merged_config, reduced: bool) -> None:
 
 
 def test_curve_numbers_by_hand() -> None:
-    from scratchnet.pipeline.analyses.seed003 import curve_numbers
+    from scratchnet.pipeline.analyses.curve_numbers import curve_numbers
 
     epochs = [{"epoch": i + 1, "val_loss": v, "train_loss": t}
               for i, (v, t) in enumerate([(1.0, 1.2), (0.8, 0.9), (0.96, 0.7), (0.9, 0.6), (1.0, 0.5)])]  # fmt: skip
@@ -325,7 +321,7 @@ def test_curve_numbers_by_hand() -> None:
 
 
 def test_autoencoder_sizes() -> None:
-    from scratchnet.pipeline.kinds.sklearn_estimators import autoencoder_sizes
+    from scratchnet.pipeline.kinds.regressor_autoencoders import autoencoder_sizes
 
     assert autoencoder_sizes(784, [128, 64, 32, 64, 128]) == ([784, 128, 64, 32], [32, 64, 128, 784])
     assert autoencoder_sizes(10, [4]) == ([10, 4], [4, 10])

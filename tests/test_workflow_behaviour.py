@@ -159,7 +159,7 @@ def test_engine_edit_reruns_training_and_what_follows_but_no_data_job(built_copy
 
 def test_figure_code_edit_reruns_only_figures(built_copy) -> None:
     workdir, env = built_copy
-    counts, _ = dry_run_after_edit(workdir, env, "pipeline/figures/basic.py")
+    counts, _ = dry_run_after_edit(workdir, env, "pipeline/figures/classification.py")
     assert counts == {"figure": 1}
 
 

@@ -1,7 +1,8 @@
 rule report:
     input:
         unpack(lambda wc: JOBS.report_inputs(wc.report)),
-        template=lambda wc: str(TEMPLATES / JOBS.reports[wc.report]["template"]),
+        template=lambda wc: JOBS.report_template(wc.report),
+        seed_text=lambda wc: JOBS.report_seed_text(wc.report),
         claims=lambda wc: JOBS.reports[wc.report].get("claims", []),
     output:
         md=L(paths.REPORT_MD),

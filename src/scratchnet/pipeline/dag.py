@@ -175,5 +175,14 @@ class Dag:
         }
 
     # --- targets --------------------------------------------------------------------------------------------------
+    def report_template(self, report: str) -> str:
+        return str(paths.report_template(self.reports[report]))
+
+    def report_seed_text(self, report: str) -> list[str]:
+        """The seed report's text as an input of its page, when it is there (a missing default place is no error:
+        the page says so)."""
+        text = paths.seed_text(self.reports[report], self.config)
+        return [str(text)] if text is not None and text.is_file() else []
+
     def all_targets(self) -> list[str]:
         return [self.layout(paths.INDEX_HTML)] + [self.layout(paths.REPORT_HTML, report=r) for r in self.reports]

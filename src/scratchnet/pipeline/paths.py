@@ -8,7 +8,9 @@ a ``tag`` (the reduced one has ``tag: reduced``), so both can live in one clone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 RAW_DIR = "resources/raw/{source}"
@@ -72,3 +74,24 @@ class Layout:
 
     def to_dict(self) -> dict[str, str]:
         return {root: getattr(self, root) for root in ROOTS}
+
+
+# Where a report's sources live. A name without "/" is looked up in the default place (the package's templates, the
+# ``seed_texts`` folder); a path with "/" is taken relative to the workflow's directory, so that a report can be
+# added without touching the package.
+TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
+SEED_TEXTS = "../shared/seeds"
+
+
+def report_template(spec: Mapping[str, Any], templates_dir: str | Path = TEMPLATES) -> Path:
+    """The template file of a report (``reports.<id>``): ``template`` under ``templates_dir``, or a path."""
+    name = str(spec["template"])
+    return Path(name) if "/" in name else Path(templates_dir) / name
+
+
+def seed_text(spec: Mapping[str, Any], config: Mapping[str, Any]) -> Path | None:
+    """The seed report's text (``reports.<id>.seed_file``: a name under ``seed_texts``, or a path); None if not set."""
+    name = spec.get("seed_file")
+    if not name:
+        return None
+    return Path(name) if "/" in name else Path(config.get("seed_texts") or SEED_TEXTS) / name

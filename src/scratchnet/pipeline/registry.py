@@ -8,9 +8,9 @@
 - **figure kinds** (config ``reports.<id>.figures.<name>.kind``): drawing from results only. Modules in
   :mod:`scratchnet.pipeline.figures`.
 
-Adding a kind is one small module in the matching package, decorated with :func:`run_kind`, :func:`analysis_kind`
-or :func:`figure_kind`; every module of those packages is imported by :func:`load_all`, so neither the Snakefile nor
-this file changes.
+Adding a kind is one small module in the matching package (named for what it computes), decorated with
+:func:`run_kind`, :func:`analysis_kind` or :func:`figure_kind`, and its line in :mod:`.kind_index`; a lookup by name
+imports only that module. Neither the Snakefile nor this file changes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .kind_index import KIND_MODULES, PACKAGES
 from .params import Param
 
 
@@ -190,35 +191,50 @@ def figure_kind(
     return deco
 
 
-_PACKAGES = ("scratchnet.pipeline.kinds", "scratchnet.pipeline.analyses", "scratchnet.pipeline.figures")
-_loaded = False
-
-
-def load_all() -> None:
-    """Import every module of the kind packages (each registers itself). Idempotent."""
-    global _loaded
-    if _loaded:
-        return
-    for pkg_name in _PACKAGES:
-        pkg = importlib.import_module(pkg_name)
-        for mod in pkgutil.iter_modules(pkg.__path__):
-            importlib.import_module(f"{pkg_name}.{mod.name}")
-    _loaded = True
+def _resolve(table: dict[str, Any], what: str, name: Any, label: str) -> Any:
+    """The kind ``name`` of ``what`` (a key of :data:`KIND_MODULES`), importing only the module that holds it."""
+    if name not in table:
+        modules = KIND_MODULES[what]
+        if name not in modules:
+            return lookup(modules, name, label)  # raises, naming the known kinds
+        importlib.import_module(f"{PACKAGES[what]}.{modules[name]}")
+    return lookup(table, name, label)
 
 
 def get_run_kind(name: str) -> RunKind:
-    load_all()
-    return lookup(RUN_KINDS, name, "run kind (experiments.<name>.model)")
+    return _resolve(RUN_KINDS, "run", name, "run kind (experiments.<name>.model)")
 
 
 def get_analysis_kind(name: str) -> AnalysisKind:
-    load_all()
-    return lookup(ANALYSIS_KINDS, name, "analysis kind")
+    return _resolve(ANALYSIS_KINDS, "analysis", name, "analysis kind")
 
 
 def get_figure_kind(name: str) -> FigureKind:
-    load_all()
-    return lookup(FIGURE_KINDS, name, "figure kind")
+    return _resolve(FIGURE_KINDS, "figure", name, "figure kind")
+
+
+def kind_names(what: str) -> list[str]:
+    """Every kind name of ``what`` (``run``, ``analysis``, ``figure``), from the index: nothing is imported."""
+    return sorted(KIND_MODULES[what])
+
+
+def load_all() -> dict[str, dict[str, str]]:
+    """Import every module of the three kind packages (each registers its kinds) and return what they registered:
+    ``{"run" | "analysis" | "figure": {kind name: module name}}``, to compare with :data:`KIND_MODULES`. For tests
+    and tools (the schema's name lists); jobs resolve their one kind with ``get_*_kind``."""
+    for pkg_name in PACKAGES.values():
+        pkg = importlib.import_module(pkg_name)
+        for mod in pkgutil.iter_modules(pkg.__path__):
+            importlib.import_module(f"{pkg_name}.{mod.name}")
+
+    def module_of(fn: Callable[..., Any]) -> str:
+        return fn.__module__.rsplit(".", 1)[1]
+
+    return {
+        "run": {k: module_of(v.train) for k, v in RUN_KINDS.items()},
+        "analysis": {k: module_of(v.run) for k, v in ANALYSIS_KINDS.items()},
+        "figure": {k: module_of(v.draw) for k, v in FIGURE_KINDS.items()},
+    }
 
 
 def lookup(table: Mapping[str, Any], name: Any, what: str) -> Any:

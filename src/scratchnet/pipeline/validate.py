@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from ..data.synthetic import GENERATORS
-from . import registry
+from . import paths, registry
 from .aggregate import scalar_names
 from .params import check
 from .spec import expand_variants
@@ -152,7 +152,6 @@ def validate_config(
 ) -> None:
     """Raise :class:`ConfigError` listing every problem of the merged ``config`` (``files``: the files it was merged
     from, in load order, to name the file of each problem)."""
-    registry.load_all()
     origin = origins(files)
     problems = _Problems(origin)
     for item, message in _schema_problems(config, schema_path):
@@ -248,8 +247,12 @@ def validate_config(
 
     for rid, r in reports.items():
         item = ("reports", rid)
-        if templates_dir is not None and not (Path(templates_dir) / r["template"]).is_file():
-            problems.add(item, f"reports.{rid}.template: {Path(templates_dir) / r['template']} does not exist")
+        template = paths.report_template(r, templates_dir or paths.TEMPLATES)
+        if templates_dir is not None and not template.is_file():
+            problems.add(item, f"reports.{rid}.template: {template} does not exist")
+        text = paths.seed_text(r, config)
+        if text is not None and "/" in str(r["seed_file"]) and not text.is_file():
+            problems.add(item, f"reports.{rid}.seed_file: {text} does not exist")
         for fname, f in (r.get("figures") or {}).items():
             where = f"reports.{rid}.figures.{fname}"
             try:
@@ -291,6 +294,6 @@ def _metric_names(config: Mapping[str, Any]) -> dict[str, set[str]]:
     """Experiment -> the scalars its runs record (the defaults and its run kind's own); unknown kinds left out."""
     out = {}
     for name, e in config.get("experiments", {}).items():
-        if e.get("model") in registry.RUN_KINDS:
-            out[name] = scalar_names(registry.RUN_KINDS[e["model"]].scalars)
+        if e.get("model") in registry.KIND_MODULES["run"]:
+            out[name] = scalar_names(registry.get_run_kind(e["model"]).scalars)
     return out

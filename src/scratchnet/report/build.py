@@ -1,5 +1,6 @@
 """Build a report page from results only: the seed's prose template with its placeholders filled
-(:mod:`.render`), the claims audit (:mod:`.claims`) and a closing provenance section (:mod:`.provenance`).
+(:mod:`.placeholders`, drawing tables with :mod:`.tables`), the claims audit (:mod:`.claims`) and a closing
+provenance section (:mod:`.provenance`), written as markdown and self-contained HTML (:mod:`.page`).
 
 This module is the entry point the workflow scripts call; it also re-exports the names older code imports from
 here (``Page``, ``audit_claim``, ``lookup``, ``md_table``, ``mean_sd``, ``build_index``).
@@ -7,6 +8,7 @@ here (``Page``, ``audit_claim``, ``lookup``, ``md_table``, ``mean_sd``, ``build_
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,11 @@ from ..pipeline.spec import Experiment
 from .claims import EpochNotRun, Results, evaluate_claim, lookup
 from .fmt import fmt, mean_sd
 from .index import build_index
+from .page import Page, ReportInputs, provenance_md, to_html
 from .provenance import provenance
-from .render import Page, ReportInputs, md_table, provenance_md, to_html
+from .tables import md_table
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = paths.TEMPLATES
 
 
 def audit_claim(claim: dict[str, Any], source: Page | Results) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def build_report(inputs: ReportInputs, md_out: str | Path, html_out: str | Path)
     provenance (``inputs.provenance``, or computed from ``inputs.config``, ``inputs.benchmarks`` and
     ``inputs.repo_dir``)."""
     md_out, html_out = Path(md_out), Path(html_out)
-    template = TEMPLATES / inputs.spec["template"]
+    template = Path(inputs.template) if inputs.template else paths.report_template(inputs.spec, TEMPLATES)
     if not template.exists():
         raise FileNotFoundError(f"report template {template} not found (reports.{inputs.report}.template)")
     page = Page(inputs, md_out)
@@ -56,17 +59,26 @@ def build_report_page(
     repo_dir: str,
     md_out: str | Path,
     html_out: str | Path,
+    template: str | None = None,
+    seed_text: str | None = None,
 ) -> None:
     """:func:`build_report` from the report rule's parameters: experiments as :meth:`Experiment.to_dict`, the output
     roots as :meth:`Layout.to_dict`, the merged configuration's hash, the benchmark files of the page's jobs and a
-    directory of the workflow's git checkout (for the provenance section)."""
+    directory of the workflow's git checkout (for the provenance section); the template file, and the seed report's
+    text (its path and digest go into the provenance; ``spec["seed_file"]`` named but not found is said there)."""
+    prov = provenance(None, benchmarks, repo_dir, config_sha256=config_sha256)
+    if seed_text:
+        prov["seed_text"] = {"path": str(seed_text), "sha256": hashlib.sha256(Path(seed_text).read_bytes()).hexdigest()}
+    elif spec.get("seed_file"):
+        prov["seed_text"] = {"path": str(spec["seed_file"])}
     inputs = ReportInputs(
         report=report,
         spec=spec,
         experiments={name: Experiment.from_dict(d) for name, d in experiments.items()},
         not_run=dict(not_run),
-        provenance=provenance(None, benchmarks, repo_dir, config_sha256=config_sha256),
+        provenance=prov,
         layout=paths.Layout(**layout),
+        template=template,
     )
     build_report(inputs, md_out, html_out)
 

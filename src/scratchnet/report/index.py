@@ -8,8 +8,8 @@ from typing import Any
 
 from ..pipeline import paths
 from ..pipeline.io import write_text
+from .page import provenance_md, to_html
 from .provenance import provenance as compute_provenance
-from .render import provenance_md, to_html
 
 SUMMARY_LINE = re.compile(r"(\d+ claims: [^\n]*)")
 

@@ -34,6 +34,14 @@ COMMON: dict[str, Param] = {
 }
 
 
+# Options and helpers several figure kinds share.
+PARTS = ("train", "val", "test")
+PART = Param("name", "which part", choices=PARTS)
+CLASS_NAMES = Param("any", "display name per class label, in label order")
+LABELS = {"xlabel": Param("str", "x-axis label"), "ylabel": Param("str", "y-axis label")}
+LINESTYLES = ("-", "--", ":", "-.")
+
+
 @dataclass
 class Run:
     experiment: Experiment
@@ -170,3 +178,16 @@ def make_figure(
     plt.close(fig)
     tmp.chmod(0o644)
     tmp.replace(out)
+
+
+def one_run(runs: list[Run], kind: str) -> Run:
+    """The one run a figure of ``kind`` draws, or a ValueError naming what it got."""
+    if len(runs) != 1:
+        raise ValueError(f"figure kind {kind!r} needs exactly one run, got {[r.label for r in runs]}")
+    return runs[0]
+
+
+def class_names(spec: dict[str, Any], labels: np.ndarray) -> list[str]:
+    """The spec's ``class_names`` when it names every label, else the labels themselves."""
+    names = spec.get("class_names")
+    return [str(n) for n in names] if names and len(names) == len(labels) else [str(v) for v in labels]

@@ -69,7 +69,8 @@ _mlp = {
 }
 
 # Classifiers and regressors fitted to labels. Autoencoders (fitted to their inputs, evaluated by reconstruction)
-# are run kinds of their own: mnist_autoencoder (kinds/autoencoder.py), mlp_autoencoder (kinds/sklearn_estimators.py).
+# are run kinds of their own: mnist_autoencoder (kinds/autoencoder.py), mlp_autoencoder
+# (kinds/regressor_autoencoders.py).
 MODEL_PARAMS: dict[str, dict[str, Param]] = {
     "perceptron": {
         "init": _layer_init,

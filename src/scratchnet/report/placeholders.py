@@ -1,5 +1,5 @@
-"""Filling a page template: placeholders -> markdown (tables, figures, numbers, computed comparison words), and
-markdown -> self-contained HTML.
+"""Filling a page template's placeholders: ``{{...}}`` -> markdown (tables, figures, numbers, computed comparison
+words).
 
 Placeholders (inline or on a line of their own); a value reference ``REF`` is ``EXPERIMENT:VARIANT:METRIC`` (our
 mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may be ``selected``), ``seed:CLAIM_ID``
@@ -30,119 +30,60 @@ mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may 
 - ``{{analysis_table:NAME}}`` — an analysis's ``table`` (:mod:`.analysis_tables`); ``{{analysis:NAME:PATH}}`` — one
   value of its result by dotted path.
 
-Every page ends with a provenance section (:func:`provenance_md`).
+The page around them (its results read from files, HTML, provenance) is :mod:`.page`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import markdown
 import numpy as np
 
 from ..pipeline import paths
-from ..pipeline.io import read_json
-from ..pipeline.spec import Experiment
+from ..stats import STATISTICS
 from . import analysis_tables
-from . import claims as cl
-from .fmt import as_written, fmt, mean_sd, num
+from .claims import EpochNotRun, Results, epoch_curve, evaluate_claims, load_claims, lookup, per_seed_values
+from .claims.ranking import DEFAULT_LEVEL, DEFAULT_N_BOOT, measure, order_text
+from .fmt import as_written, fmt, num
+from .tables import claims_summary, claims_table, classification_table, results_table
+
+if TYPE_CHECKING:  # for annotations only: page.py builds on this module
+    from .page import ReportInputs
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)(?::([^}]*))?\s*\}\}")
-COLUMN_NAMES = {
-    "train_acc": "train acc",
-    "val_acc": "val acc",
-    "test_acc": "test acc",
-    "final_train_loss": "final train loss",
-    "final_val_loss": "final val loss",
-    "test_auc": "test AUC",
-    "job_seconds": "training job (s)",
-    "seconds": "training loop (s)",
-    "n_epochs": "epochs",
-    "n_updates": "updates",
-    "converged_epoch": "converged at epoch",
-    "train_loss": "train loss",
-    "test_loss": "test loss",
-}
 
 
-@dataclass
-class ReportInputs:
-    """What one report page is built from.
+class Placeholders:
+    """Fills the placeholders of one page's template (:meth:`fill`) from its ``inputs`` (a
+    :class:`~scratchnet.report.page.ReportInputs`) and ``results``; ``md_path`` is where the page's markdown goes
+    (figures are linked relative to it). Each placeholder has a method of its name (``{{claims}}``:
+    :meth:`claims_table`, ``{{analysis}}``: :meth:`analysis_value`) taking the text after its first colon."""
 
-    report : the report id; spec : its ``reports.<id>`` config entry; experiments : all experiments (the page's
-    are looked up by name); not_run : experiment -> why it could not run; config : the merged configuration (hashed
-    in the provenance). Optional, filled by the rule: summaries (experiment -> summary JSON path) and figures
-    (figure name -> PNG path), defaulting to ``pipeline.paths``; benchmarks (the Snakemake benchmark TSVs of the
-    page's train/evaluate jobs, summed in the provenance); provenance (a ready
-    :func:`~scratchnet.report.provenance.provenance` dict; computed from config, benchmarks and repo_dir when None).
-    """
-
-    report: str
-    spec: dict[str, Any]
-    experiments: dict[str, Experiment]
-    not_run: dict[str, str] = field(default_factory=dict)
-    config: dict[str, Any] = field(default_factory=dict)
-    summaries: dict[str, str] = field(default_factory=dict)
-    figures: dict[str, str] = field(default_factory=dict)
-    benchmarks: list[str] = field(default_factory=list)
-    provenance: dict[str, Any] | None = None
-    repo_dir: str = "."
-    layout: paths.Layout = field(default_factory=paths.Layout)
-
-
-def md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-class Page:
-    """Fills one report template."""
-
-    def __init__(self, inputs: ReportInputs, md_path: Path) -> None:
+    def __init__(self, inputs: ReportInputs, results: Results, md_path: Path) -> None:
         self.inputs = inputs
+        self.results = results
         self.md_path = Path(md_path)
-        self.results = cl.Results(
-            not_run=inputs.not_run,
-            load_summary=self._read_summary,
-            load_history=self._read_history,
-            load_analysis=lambda name: read_json(self.inputs.layout(paths.ANALYSIS_JSON, analysis=name)),
-        )
         self._claims: list[dict[str, Any]] | None = None
 
     # --- data access --------------------------------------------------------------------------------------------
-    @property
-    def _summaries(self) -> dict[str, dict[str, Any]]:
-        return self.results.summaries
-
-    def _read_history(self, experiment: str, variant: str, seed: int) -> dict[str, Any]:
-        return read_json(self.inputs.layout.run(paths.HISTORY, experiment, variant, seed))
-
-    def _read_summary(self, experiment: str) -> dict[str, Any]:
-        default = self.inputs.layout(paths.SUMMARY, experiment=experiment)
-        return read_json(self.inputs.summaries.get(experiment) or default)
-
-    def summary(self, experiment: str) -> dict[str, Any] | None:
+    def _summary(self, experiment: str) -> dict[str, Any] | None:
         return self.results.summary(experiment)
 
-    def not_run_text(self, experiment: str) -> str:
+    def _not_run_text(self, experiment: str) -> str:
         reason = self.results.reason(experiment)
         return f"*Not run: {experiment} needs data that is not available here ({reason}; see the list above).*"
 
     def _variant(self, s: dict[str, Any], variant: str) -> str:
         return s["selected"] if variant == "selected" else variant
 
-    def ref_value(self, ref: str) -> tuple[float | None, str, float | None]:
+    def _ref_value(self, ref: str) -> tuple[float | None, str, float | None]:
         """(value, why it is missing, default tolerance) of a value reference (see the module docstring)."""
         ref = ref.strip()
         if ref.startswith("seed:"):
-            c = self.claim_row(ref[len("seed:") :])
+            c = self._claim_row(ref[len("seed:") :])
             return float(c["seed"]), "", float(c.get("tolerance", 0))
         try:
             return float(ref), "", None
@@ -152,15 +93,15 @@ class Page:
         if len(parts) != 3:
             raise ValueError(f"value reference {ref!r}: write EXPERIMENT:VARIANT:METRIC, seed:CLAIM_ID or a number")
         experiment, variant, metric = parts
-        s = self.summary(experiment)
+        s = self._summary(experiment)
         if s is None:
             return None, f"`{experiment}` not run", None
         variant = self._variant(s, variant)
         if variant not in s["variants"]:
             return None, f"no variant `{variant}` in this configuration", None
         try:
-            value, _ = cl.lookup(s, variant, metric, self.results.history)
-        except cl.EpochNotRun as exc:
+            value, _ = lookup(s, variant, metric, self.results.history)
+        except EpochNotRun as exc:
             return None, str(exc), None
         if value is None:
             return None, f"no {metric} of {experiment}/{variant}", None
@@ -172,18 +113,10 @@ class Page:
     def table(self, arg: str) -> str:
         experiment, _, cols = arg.partition(":")
         columns = [c for c in cols.split(",") if c] or ["train_acc", "val_acc", "test_acc"]
-        s = self.summary(experiment)
+        s = self._summary(experiment)
         if s is None:
-            return self.not_run_text(experiment)
-        rows = []
-        for v, d in s["variants"].items():
-            mark = " **(selected)**" if v == s["selected"] else ""
-            rows.append([f"`{v}`{mark}", str(len(d["seeds"]))] + [mean_sd(d["metrics"].get(c)) for c in columns])
-        header = ["variant", "seeds"] + [COLUMN_NAMES.get(c, c) for c in columns]
-        note = ""
-        if s["selected"] is not None:
-            note = f"\n\n*Selection by mean {s['select_by'].replace('_', ' ')} over seeds (ties: first listed).*"
-        return md_table(header, rows) + note
+            return self._not_run_text(experiment)
+        return results_table(s, columns)
 
     def figure(self, name: str) -> str:
         spec = self.inputs.spec.get("figures", {}).get(name)
@@ -195,35 +128,21 @@ class Page:
         png = Path(self.inputs.figures.get(name) or default)
         missing = [e for e in (r.get("experiment") for r in spec.get("runs", [])) if e in self.inputs.not_run]
         if missing or not png.exists():
-            why = self.not_run_text(missing[0]) if missing else "*Figure not built.*"
+            why = self._not_run_text(missing[0]) if missing else "*Figure not built.*"
             return f"**Figure `{name}`** — {spec.get('caption', '')}\n\n{why}"
         rel = Path(os.path.relpath(png.resolve(), self.md_path.parent.resolve()))
         return f"![{name}]({rel.as_posix()})\n\n**Figure `{name}`** — {spec.get('caption', '')}"
 
     def classification_report(self, arg: str) -> str:
         experiment, variant, part = (arg.split(":") + ["selected", "test"])[:3]
-        s = self.summary(experiment)
+        s = self._summary(experiment)
         if s is None:
-            return self.not_run_text(experiment)
-        variant = self._variant(s, variant)
-        rep = s["variants"][variant]["report_first_seed"].get(part)
-        if rep is None:
-            return f"*No {part} part in {experiment}.*"
-        rows = []
-        for label, d in rep.items():
-            if label == "accuracy":
-                continue
-            rows.append(
-                [label, fmt(d["precision"], 2), fmt(d["recall"], 2), fmt(d["f1-score"], 2), str(int(d["support"]))]
-            )
-        support = int(rep["macro avg"]["support"])
-        rows.insert(-2, ["accuracy", "", "", fmt(rep["accuracy"], 2), str(support)])
-        title = f"*{experiment} / `{variant}`, {part} set, seed {s['variants'][variant]['seeds'][0]}*\n\n"
-        return title + md_table(["", "precision", "recall", "f1-score", "support"], rows)
+            return self._not_run_text(experiment)
+        return classification_table(s, experiment, self._variant(s, variant), part)
 
     def value(self, arg: str) -> str:
         experiment, variant, metric = (arg.split(":", 2) + ["selected", "test_acc"])[:3]
-        s = self.summary(experiment)
+        s = self._summary(experiment)
         if s is None:
             return "– (not run)"
         variant = self._variant(s, variant)
@@ -235,8 +154,8 @@ class Page:
             if vals and all(isinstance(x, int) and not isinstance(x, bool) and x == vals[0] for x in vals):
                 return f"{vals[0]:,}"  # a count, the same for every seed
         try:
-            v, sd = cl.lookup(s, variant, metric, self.results.history)
-        except cl.EpochNotRun:
+            v, sd = lookup(s, variant, metric, self.results.history)
+        except EpochNotRun:
             return "– (epoch not run in this configuration)"
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return f"{float(v):.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
@@ -254,7 +173,7 @@ class Page:
         experiment, variant, key = parts
         exp = self._experiment(experiment, f"param:{arg}")
         if variant == "selected":
-            s = self.summary(experiment)
+            s = self._summary(experiment)
             if s is None or s["selected"] is None:
                 return "– (not run)"
             variant = s["selected"]
@@ -286,7 +205,7 @@ class Page:
         parts = arg.split("|")
         if len(parts) < 2 or len(parts) > 4:
             raise ValueError(f"{{{{compare:{arg}}}}}: write {{{{compare:REF|REF[|TOL[|HIGHER,LOWER,EQUAL]]}}}}")
-        (a, why_a, tol_a), (b, why_b, tol_b) = self.ref_value(parts[0]), self.ref_value(parts[1])
+        (a, why_a, tol_a), (b, why_b, tol_b) = self._ref_value(parts[0]), self._ref_value(parts[1])
         if a is None or b is None:
             return f"(not compared: {why_a if a is None else why_b})"
         given = parts[2].strip() if len(parts) > 2 else ""
@@ -301,36 +220,36 @@ class Page:
 
     def order(self, arg: str) -> str:
         experiment, metric, statistic = (arg.split(":") + ["mean"])[:3]
-        if statistic not in cl.STATISTICS:
-            raise ValueError(f"{{{{order:{arg}}}}}: statistic must be one of {sorted(cl.STATISTICS)}")
-        s = self.summary(experiment)
+        if statistic not in STATISTICS:
+            raise ValueError(f"{{{{order:{arg}}}}}: statistic must be one of {sorted(STATISTICS)}")
+        s = self._summary(experiment)
         if s is None:
             return "– (not run)"
         items = [
-            cl.measure(f"`{v}`", cl.per_seed_values(s, v, metric), statistic, cl.DEFAULT_LEVEL, cl.DEFAULT_N_BOOT, 0)
+            measure(f"`{v}`", per_seed_values(s, v, metric), statistic, DEFAULT_LEVEL, DEFAULT_N_BOOT, 0)
             for v in s["variants"]
         ]
-        return cl.order_text(items)
+        return order_text(items)
 
     def _against(self, name: str, arg: str, form: str) -> tuple[list[str], Any, str]:
         """Parse ``{{name:A:B...|REF}}`` (``form``: the parts before ``|``, for the error message): the parts, and
-        the value of REF with why it is missing (see :meth:`ref_value`)."""
+        the value of REF with why it is missing (see :meth:`_ref_value`)."""
         where, _, target_ref = arg.partition("|")
         parts = where.split(":")
         if len(parts) != form.count(":") + 1 or not target_ref:
             raise ValueError(f"{{{{{name}:{arg}}}}}: write {{{{{name}:{form}|REF}}}}")
-        target, why, _ = self.ref_value(target_ref)
+        target, why, _ = self._ref_value(target_ref)
         return parts, target, why
 
     def reach(self, arg: str) -> str:
         (experiment, variant, key), target, why = self._against("reach", arg, "EXPERIMENT:VARIANT:KEY")
         if target is None:
             return f"– ({why})"
-        s = self.summary(experiment)
+        s = self._summary(experiment)
         if s is None:
             return "– (not run)"
         variant = self._variant(s, variant)
-        curve = cl.epoch_curve(s, variant, key, self.results.history)
+        curve = epoch_curve(s, variant, key, self.results.history)
         if not curve:
             raise KeyError(f"{{{{reach:{arg}}}}}: no {key!r} in the histories of {experiment}/{variant}")
         lower_is_better = key.endswith("loss")
@@ -344,7 +263,7 @@ class Page:
         (experiment, metric), target, why = self._against("crossing", arg, "EXPERIMENT:METRIC")
         if target is None:
             return f"– ({why})"
-        s = self.summary(experiment)
+        s = self._summary(experiment)
         if s is None:
             return "– (not run)"
         points = [(v, d["metrics"][metric]["mean"]) for v, d in s["variants"].items() if metric in d["metrics"]]
@@ -359,7 +278,7 @@ class Page:
 
     def setup(self, experiment: str) -> str:
         exp = self.inputs.experiments[experiment]
-        s = self.summary(experiment)
+        s = self._summary(experiment)
         selection = f"selection by {exp.select_by}"
         if s is not None and s.get("selected") is None:
             selection = f"no selection (no {exp.select_by} measured)"
@@ -387,14 +306,14 @@ class Page:
         """The evaluated claims of this page (once)."""
         if self._claims is None:
             path = self.inputs.spec.get("claims")
-            raw = cl.load_claims(path) if path else []
+            raw = load_claims(path) if path else []
             try:
-                self._claims = cl.evaluate_claims(raw, self.results)
+                self._claims = evaluate_claims(raw, self.results)
             except (KeyError, ValueError) as exc:
                 raise type(exc)(f"{path}: {exc.args[0] if exc.args else exc}") from exc
         return self._claims
 
-    def claim_row(self, cid: str) -> dict[str, Any]:
+    def _claim_row(self, cid: str) -> dict[str, Any]:
         for c in self.claims():
             if str(c["id"]) == cid:
                 return c
@@ -402,7 +321,7 @@ class Page:
 
     def claim(self, arg: str) -> str:
         cid, _, fld = arg.partition(":")
-        c = self.claim_row(cid.strip())
+        c = self._claim_row(cid.strip())
         fld = fld.strip() or "verdict"
         if fld == "verdict":
             return c["verdict"]
@@ -415,25 +334,10 @@ class Page:
         raise ValueError(f"{{{{claim:{arg}}}}}: field must be verdict, ours, seed or note, not {fld!r}")
 
     def claims_table(self, _: str = "") -> str:
-        rows = [
-            [
-                c["id"],
-                c.get("section", ""),
-                c["claim"],
-                c["seed_text"],
-                c["ours_text"],
-                c["tolerance_text"],
-                f"**{c['verdict']}**",
-                c.get("note", ""),
-            ]
-            for c in self.claims()
-        ]
-        return md_table(["id", "seed §", "claim", "seed", "ours", "tolerance", "verdict", "note"], rows)
+        return claims_table(self.claims())
 
     def claims_summary(self, _: str = "") -> str:
-        counts = cl.verdict_counts(self.claims())
-        total = sum(counts.values())
-        return f"{total} claims: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        return claims_summary(self.claims())
 
     def analysis_table(self, arg: str) -> str:
         """``{{analysis_table:NAME[:KEY[:cols]]}}`` (:mod:`.analysis_tables`); an analysis not run says so."""
@@ -451,6 +355,7 @@ class Page:
         return "–" if result is None else analysis_tables.analysis_value(result, path, name)
 
     def fill(self, text: str) -> str:
+        """``text`` (a template) with every placeholder filled; an unknown placeholder is a KeyError."""
         handlers = {
             "table": self.table,
             "figure": self.figure,
@@ -479,73 +384,3 @@ class Page:
             return handlers[name](arg)
 
         return PLACEHOLDER.sub(sub, text)
-
-
-def _duration(seconds: float) -> str:
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h} h {m:02d} min" if h else (f"{m} min {sec:02d} s" if m else f"{sec} s")
-
-
-def provenance_md(prov: dict[str, Any]) -> str:
-    """The provenance section closing every page, from a :func:`~scratchnet.report.provenance.provenance` dict."""
-    git = prov.get("git") or {}
-    if git.get("commit"):
-        state = (
-            f" — **dirty**: {git['changes']} uncommitted change(s) in the work tree"
-            if git.get("dirty")
-            else " (clean work tree)"
-        )
-        code = f"git commit `{git['commit']}`{state}"
-    else:
-        code = git.get("error") or "not a git checkout"
-    cfg = prov.get("config_sha256")
-    config = f"sha256 `{cfg[:16]}` of the merged configuration" if cfg else "not recorded"
-    versions = ", ".join(f"{k} {v}" for k, v in (prov.get("versions") or {}).items())
-    comp = prov.get("compute") or {}
-    if comp.get("jobs"):
-        compute = (
-            f"{comp['seconds']:,.1f} s ({_duration(comp['seconds'])}) wall time, summed over the Snakemake benchmarks "
-            f"of {comp['jobs']} train/evaluate jobs"
-        )
-        if comp.get("cpu_seconds") is not None:
-            compute += f"; {comp['cpu_seconds']:,.1f} s CPU time"
-    else:
-        compute = "not recorded (no benchmark files given)"
-    rows = [["code", code], ["configuration", config], ["software", versions]]
-    machine = prov.get("machine")
-    if machine:
-        rows.append(["machine", f"{machine.get('platform')}, {machine.get('cpus')} CPUs"])
-    rows.append(["compute", compute])
-    return "## Provenance\n\n" + md_table(["", ""], rows) + "\n"
-
-
-def _inline_images(html_text: str, base: Path) -> str:
-    def sub(m: re.Match) -> str:
-        src = m.group(1)
-        p = (base / src).resolve() if not Path(src).is_absolute() else Path(src)
-        if not p.exists():
-            return m.group(0)
-        data = base64.b64encode(p.read_bytes()).decode()
-        return f'src="data:image/png;base64,{data}"'
-
-    return re.sub(r'src="([^"]+\.png)"', sub, html_text)
-
-
-def to_html(md_text: str, title: str, base: Path) -> str:
-    """Self-contained HTML of a markdown page: PNGs referenced relative to ``base`` are inlined."""
-    body = markdown.markdown(md_text, extensions=["tables", "fenced_code", "toc"])
-    body = _inline_images(body, base)
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}"
-        "table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
-        "img{max-width:100%}code{background:#f4f4f4}"
-    )
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{style}</style></head><body>\n{body}\n</body></html>\n"
-    )
-
-
-__all__ = ["Page", "ReportInputs", "md_table", "mean_sd", "num", "provenance_md", "to_html"]

@@ -1,0 +1,297 @@
+"""What every form of claim shares: the verdicts, the results claims are checked against (:class:`Results`), our
+numbers read out of an experiment summary (:func:`lookup`), reading a claims file (:func:`load_claims`) and the checks
+every claim gets before anything runs (:class:`Checks`).
+
+Everything here works on summaries as dicts; reading files is the caller's business.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+REPRODUCED, DIFFERS, NOT_RESOLVED, NOT_RUN = "reproduced", "differs", "not resolved", "not run"
+VERDICTS = (REPRODUCED, DIFFERS, NOT_RESOLVED, NOT_RUN)
+
+COMMON_KEYS = {"id", "section", "claim", "note", "ours"}
+OURS_KEYS = {"experiment", "variant", "metric", "analysis"}
+
+
+class EpochNotRun(LookupError):
+    """A claim refers to an epoch the runs of this configuration never reached (a reduced budget)."""
+
+
+class Results:
+    """What claims are checked against: experiment summaries (dicts as written by the aggregate step), the
+    experiments that did not run (name -> reason), and, for ``epoch.<N>`` metrics, a reader of run histories.
+
+    summaries : experiment -> summary; further ones are read on demand with ``load_summary(experiment)``.
+    load_history : ``(experiment, variant, seed) -> history dict`` (``{"epochs": [...]}``).
+    """
+
+    def __init__(
+        self,
+        summaries: Mapping[str, dict[str, Any]] | None = None,
+        not_run: Mapping[str, str] | None = None,
+        load_summary: Callable[[str], dict[str, Any]] | None = None,
+        load_history: Callable[[str, str, int], dict[str, Any]] | None = None,
+        load_analysis: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
+        self.summaries: dict[str, dict[str, Any]] = dict(summaries or {})
+        self.not_run: dict[str, str] = dict(not_run or {})
+        self.load_summary = load_summary
+        self.load_history = load_history
+        self.load_analysis = load_analysis
+        self.analyses: dict[str, dict[str, Any]] = {}
+
+    def summary(self, experiment: str) -> dict[str, Any] | None:
+        """The experiment's summary, or None when it did not run."""
+        if experiment in self.not_run:
+            return None
+        if experiment not in self.summaries:
+            if self.load_summary is None:
+                raise KeyError(f"no results of experiment {experiment!r} (known: {sorted(self.summaries)})")
+            self.summaries[experiment] = self.load_summary(experiment)
+        return self.summaries[experiment]
+
+    def history(self, experiment: str, variant: str, seed: int) -> dict[str, Any]:
+        if self.load_history is None:
+            raise KeyError(f"{experiment}/{variant}/seed{seed}: an epoch.<N> metric needs run histories; none given")
+        return self.load_history(experiment, variant, seed)
+
+    def analysis(self, name: str) -> dict[str, Any] | None:
+        """An analysis's result table (its result.json), or None when it did not run."""
+        if name in self.not_run:
+            return None
+        if name not in self.analyses:
+            if self.load_analysis is None:
+                raise KeyError(f"no results of analysis {name!r}")
+            self.analyses[name] = self.load_analysis(name)
+        return self.analyses[name]
+
+    def reason(self, experiment: str) -> str:
+        """First line of the reason an experiment did not run."""
+        return self.not_run.get(experiment, "").splitlines()[0].rstrip(":") if self.not_run.get(experiment) else ""
+
+
+# --- reading our numbers ------------------------------------------------------------------------------------------
+def lookup(
+    summary: dict[str, Any],
+    variant: str,
+    metric: str,
+    history: Callable[[str, str, int], dict[str, Any]] | None = None,
+) -> tuple[Any, Any]:
+    """(value, sd) of ``metric`` for ``variant`` in an experiment summary.
+
+    ``metric`` forms: ``test_acc`` (mean over seeds); ``selected`` (the selected variant's name);
+    ``selected.<param>`` (a parameter of the selected variant);
+    ``confusion.<part>.<i>.<j>`` (mean count over seeds); ``report.<part>.<label>.<field>`` (first seed);
+    ``epoch.<N>.<key>`` (the training history's record of epoch N, e.g. ``epoch.0.train_loss`` before the first
+    update when the run set ``eval_initial``; mean over seeds, read with ``history(experiment, variant, seed)``)."""
+    head, _, rest = metric.partition(".")
+    if metric == "selected":
+        return summary["selected"], None
+    if head == "selected":
+        return summary["variants"][summary["selected"]]["params"].get(rest), None
+    d = summary["variants"][variant]
+    if head == "confusion":
+        part, i, j = rest.split(".")
+        return d["confusion"][part]["mean"][int(i)][int(j)], None
+    if head == "epoch":
+        if history is None:
+            raise KeyError(f"metric {metric!r}: an epoch.<N> metric needs run histories; none given")
+        return _epoch_value(summary, variant, rest, history)
+    if head == "report":
+        part, label_field = rest.split(".", 1)
+        label, fld = label_field.rsplit(".", 1)
+        rep = d["report_first_seed"][part]
+        return (rep[label] if label == "accuracy" else rep[label][fld]), None
+    st = d["metrics"].get(metric)
+    if st is None:
+        raise KeyError(f"metric {metric!r} not in results of variant {variant!r}")
+    return st["mean"], (st["sd"] if len([v for v in st["values"] if v is not None]) > 1 else None)
+
+
+METRIC_HEADS = ("selected", "confusion", "report", "epoch")  # the dotted forms of :func:`lookup`
+PARTS = ("train", "val", "test")
+
+
+def metric_problem(metric: Any, names: Collection[str]) -> str:
+    """Why ``metric`` cannot be a :func:`lookup` metric of an experiment whose runs record the scalars ``names``
+    ('' when it can). Checked before anything runs: the scalar name, the dotted form's head, part and epoch."""
+    if not isinstance(metric, str):
+        return f"metric must be a string, got {metric!r}"
+    head, _, rest = metric.partition(".")
+    if metric == "selected" or head == "selected":
+        return "" if metric == "selected" or rest else f"metric {metric!r}: selected.<param> needs a parameter"
+    if not rest:
+        if metric in names:
+            return ""
+        return f"unknown metric {metric!r}{did_you_mean(metric, names)}; the runs record: {', '.join(sorted(names))}"
+    if head not in METRIC_HEADS:
+        return f"unknown metric {metric!r}: a dotted metric starts with one of {', '.join(METRIC_HEADS)}"
+    parts = rest.split(".")
+    if head in ("confusion", "report"):
+        if parts[0] not in PARTS:
+            return f"metric {metric!r}: {parts[0]!r} is not a part ({', '.join(PARTS)})"
+        n = 3 if head == "confusion" else 2
+        if len(parts) < n or (head == "confusion" and not all(p.isdigit() for p in parts[1:])):
+            form = "confusion.<part>.<i>.<j>" if head == "confusion" else "report.<part>.<label>.<field>"
+            return f"metric {metric!r}: the form is {form}"
+    if head == "epoch" and (len(parts) < 2 or not parts[0].isdigit()):
+        return f"metric {metric!r}: the form is epoch.<N>.<key>"
+    return ""
+
+
+def epoch_curve(
+    summary: dict[str, Any], variant: str, key: str, history: Callable[[str, str, int], dict[str, Any]]
+) -> dict[int, list[float]]:
+    """History key ``key`` per epoch over the variant's seeds: ``{epoch: [value of each seed]}`` for the epochs
+    every seed recorded."""
+    per_seed = []
+    for seed in summary["variants"][variant]["seeds"]:
+        epochs = history(summary["experiment"], variant, seed)["epochs"]
+        per_seed.append({int(e["epoch"]): float(e[key]) for e in epochs if e.get(key) is not None})
+    common = set.intersection(*(set(d) for d in per_seed)) if per_seed else set()
+    return {ep: [d[ep] for d in per_seed] for ep in sorted(common)}
+
+
+def _epoch_value(
+    summary: dict[str, Any], variant: str, rest: str, history: Callable[[str, str, int], dict[str, Any]]
+) -> tuple[float, float | None]:
+    """Mean (and sd over seeds) of history key ``<key>`` at epoch ``<N>`` (``rest`` = ``"<N>.<key>"``)."""
+    epoch_text, _, key = rest.partition(".")
+    epoch = int(epoch_text)
+    values = []
+    for seed in summary["variants"][variant]["seeds"]:
+        epochs = history(summary["experiment"], variant, seed)["epochs"]
+        where = f"{summary['experiment']}/{variant}/seed{seed}"
+        if not epochs or epoch > epochs[-1].get("epoch", 0):
+            raise EpochNotRun(f"epoch {epoch} is beyond this configuration's budget ({len(epochs)} records)")
+        record = next((e for e in epochs if e.get("epoch") == epoch), None)
+        if record is None or record.get(key) is None:
+            raise KeyError(f"{where}: no {key!r} recorded at epoch {epoch} (eval_initial / eval_every?)")
+        values.append(float(record[key]))
+    sd = float(np.std(values, ddof=1)) if len(values) > 1 else None
+    return float(np.mean(values)), sd
+
+
+def per_seed_values(summary: dict[str, Any], variant: str, metric: str) -> list[float]:
+    """The finite per-seed values of a summary metric (failed runs, stored as null, are left out)."""
+    st = summary["variants"][variant]["metrics"].get(metric)
+    if st is None:
+        raise KeyError(
+            f"metric {metric!r} not in results of {summary.get('experiment', '?')}/{variant} "
+            f"(known: {sorted(summary['variants'][variant]['metrics'])})"
+        )
+    return [float(v) for v in st["values"] if v is not None and math.isfinite(v)]
+
+
+# --- claims files, verdicts and checks --------------------------------------------------------------------------------
+def load_claims(path: str | Path) -> list[dict[str, Any]]:
+    """The claims of a file; a YAML error names the file, line and column."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"claims file {path} not found") from None
+    try:
+        claims = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ValueError(f"{where}: {exc.problem or exc}") from None
+    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
+        raise ValueError(f"{path}: a claims file is a YAML list of mappings")
+    return claims
+
+
+def did_you_mean(name: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def mark_not_run(out: dict[str, Any], claim: dict[str, Any], why: str) -> dict[str, Any]:
+    """``out`` (a claims-table row) with the verdict **not run** and ``why`` after the claim's note."""
+    out.update(verdict=NOT_RUN, ours_text="–")
+    out["note"] = (claim.get("note", "") + f" {why}").strip()
+    return out
+
+
+def verdict_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    return counts
+
+
+@dataclass
+class Checks:
+    """The problems of a claims list found before anything runs, as messages naming the file (``where``), the claim
+    and the key: what every claim is checked for here, each form's own checks in its module (``check``).
+
+    experiments : experiment name -> its variant names. strict_variants : False for a reduced configuration, whose
+    smaller grids drop variants the claims name (such a claim is reported as not run, not an error). analyses : the
+    analyses' names. metrics : experiment name -> the scalars its runs record (see :func:`metric_problem`); None: not
+    checked.
+    """
+
+    where: str
+    experiments: Mapping[str, Collection[str]]
+    strict_variants: bool = True
+    analyses: Collection[str] = ()
+    metrics: Mapping[str, Collection[str]] | None = None
+    errors: list[str] = field(default_factory=list, init=False)
+    _seen: set[str] = field(default_factory=set, init=False, repr=False)
+
+    def start(self, n: int, claim: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Check what every claim needs (the ``n``-th, from 0): its id (once), its text and ``ours.metric``; returns
+        the claim's id (``#<n + 1>`` when it has none) and its ``ours`` (``{}`` when not a mapping)."""
+        where = self.where
+        cid = str(claim.get("id", f"#{n + 1}"))
+        if "id" not in claim:
+            self.errors.append(f"{where}: claim #{n + 1} has no 'id'")
+        elif cid in self._seen:
+            self.errors.append(f"{where}: claim id {cid!r} appears twice")
+        self._seen.add(cid)
+        if "claim" not in claim:
+            self.errors.append(f"{where}: claim {cid!r} has no 'claim' text")
+        ours = claim.get("ours")
+        if not isinstance(ours, dict) or not ours.get("metric"):
+            self.errors.append(f"{where}: claim {cid!r}: 'ours' needs at least a 'metric'")
+            ours = ours if isinstance(ours, dict) else {}
+        return cid, ours
+
+    def ref(self, cid: str, experiment: Any, variant: Any, metric: Any = None) -> None:
+        """Check a reference to our results: the experiment, the metric its runs record and the variant."""
+        where, experiments, metrics = self.where, self.experiments, self.metrics
+        if experiment not in experiments:
+            hint = did_you_mean(str(experiment), experiments)
+            self.errors.append(f"{where}: claim {cid!r}: unknown experiment {experiment!r}{hint}")
+            return
+        problem = metric_problem(metric, metrics[experiment]) if metrics and experiment in metrics else ""
+        if problem:
+            self.errors.append(f"{where}: claim {cid!r}: ours.metric: {problem} (experiment {experiment})")
+        if self.strict_variants and variant != "selected" and variant not in experiments[experiment]:
+            known = experiments[experiment]
+            self.errors.append(
+                f"{where}: claim {cid!r}: experiment {experiment!r} has no variant {variant!r}"
+                f"{did_you_mean(str(variant), known)}"
+            )
+
+    def keys(self, claim: dict[str, Any], cid: str, ours: dict[str, Any], allowed: Collection[str]) -> None:
+        """Check that the claim has no keys but ``allowed`` (its form's), and ``ours`` none but :data:`OURS_KEYS`."""
+        for key in sorted(set(claim) - set(allowed)):
+            self.errors.append(f"{self.where}: claim {cid!r}: unknown key {key!r}{did_you_mean(key, allowed)}")
+        for key in sorted(set(ours) - OURS_KEYS):
+            self.errors.append(f"{self.where}: claim {cid!r}: unknown key ours.{key}")
+
+    def messages(self) -> list[str]:
+        return list(dict.fromkeys(self.errors))  # a ranking's items share the experiment: one message per problem
