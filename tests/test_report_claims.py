@@ -227,7 +227,7 @@ def test_load_claims_names_file_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"c\.yaml:2:\d+: (did not find )?expected ','"):
         load_claims(f)
     f.write_text("id: a\n")
-    with pytest.raises(ValueError, match="YAML list"):
+    with pytest.raises(ValueError, match="a mapping with .claims:. and .not_claimed:. lists"):
         load_claims(f)
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         load_claims(tmp_path / "nope.yaml")

@@ -156,14 +156,17 @@ def test_every_placeholder(tree: Path) -> None:
     assert fill("{{value:e:fast:n_epochs}}") == "1,500"
     # claims, one by one and as the audit
     assert fill("{{claim:acc}} / {{claim:far}} / {{claim:order}} / {{claim:lost}}") == (
-        "reproduced / differs / reproduced / not run"
+        "reproduced / differs, cause not found / reproduced / not run"
     )
     assert fill("{{claim:acc:seed}} {{claim:acc:ours}}") == "0.95 0.960 ± 0.010"
     assert fill("{{claim:order:seed}}") == "fast > slow"
-    assert fill("{{claims_summary}}") == "4 claims: 1 differs, 1 not run, 2 reproduced"
-    table = fill("{{claims}}").splitlines()
-    assert table[0] == "| id | seed § | claim | seed | ours | tolerance | verdict | note |"
-    assert table[2].startswith("| acc | 1 | test accuracy of fast | 0.950 | 0.960 ± 0.010 | 0.020 | **reproduced** |")
+    assert fill("{{claims_summary}}") == "4 claims: 1 differs, cause not found, 1 not run, 2 reproduced"
+    audit = fill("{{claims}}")
+    assert audit.startswith("**How a number is judged**")  # the page's one rule, stated once
+    table = audit.split("\n\n")[1].splitlines()
+    assert table[0] == "| id | seed § · line | claim | seed | ours | judged by | verdict | note |"
+    assert table[2].startswith("| acc | 1 | test accuracy of fast | 0.950 | 0.960 ± 0.010 | ours ±0.02 (tolerance "
+                               "(exception)) | **reproduced** |")  # fmt: skip
     assert table[4].startswith("| order | 2 | fast beats slow | fast > slow | fast 0.960 [")
     assert "| mean, 95% CI | **reproduced** |" in table[4]
     assert table[5].endswith("| **not run** | Not run: mnist.gz not found. |")
@@ -222,7 +225,11 @@ def test_build_report_writes_page_html_and_provenance(tree: Path) -> None:
     # the index links the page and repeats its claims summary line
     build_index({"9": {"title": "Report nine"}}, [str(md)], tree / "reports" / "index.md", tree / "reports" / "i.html")
     index = (tree / "reports" / "index.md").read_text()
-    assert "- [Report nine](9.html) ([Markdown](9.md)) — 4 claims: 1 differs, 1 not run, 2 reproduced" in index
+    summary = "4 claims: 1 differs, cause not found, 1 not run, 2 reproduced"
+    assert f"- [Report nine](9.html) ([Markdown](9.md)) — {summary}" in index
+    # a stacked bar of the verdicts: one segment per verdict, widths in proportion (2 of 4 reproduced: half of 360)
+    assert '<rect x="0.0" y="0" width="180.0" height="14" fill="#009E73"><title>2 reproduced</title>' in index
+    assert "<title>1 differs, cause not found</title>" in index and "<title>1 not run</title>" in index
     assert "## Provenance" in index and "| configuration | not recorded |" in index
 
 

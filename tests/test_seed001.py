@@ -207,7 +207,8 @@ def test_bound_claims_and_counts(fake_results, tmp_path: Path) -> None:
     assert audit_claim(_claim("train_loss", 0.1, relation="<"), page)["verdict"] == "reproduced"
     assert audit_claim(_claim("train_loss", 0.05, relation="<"), page)["verdict"] == "differs"
     assert audit_claim(_claim("train_loss", 0.05, relation=">"), page)["verdict"] == "reproduced"
-    assert audit_claim(_claim("train_loss", 0.09, relation=">"), page)["verdict"] == "differs"
+    # one rule: a bound is reproduced when our runs (0.07, 0.09), widened by p, reach beyond it
+    assert audit_claim(_claim("train_loss", 0.12, relation=">"), page)["verdict"] == "differs"
     with pytest.raises(ValueError, match="relation"):
         audit_claim(_claim("train_loss", 0.1, relation="<="), page)
     count = audit_claim(_claim("n_epochs", 5), page)

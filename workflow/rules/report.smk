@@ -3,6 +3,7 @@ rule report:
         unpack(lambda wc: JOBS.report_inputs(wc.report)),
         template=lambda wc: JOBS.report_template(wc.report),
         seed_text=lambda wc: JOBS.report_seed_text(wc.report),
+        seed_config=lambda wc: JOBS.report_seed_files(wc.report),
         claims=lambda wc: JOBS.reports[wc.report].get("claims", []),
     output:
         md=L(paths.REPORT_MD),
@@ -21,6 +22,7 @@ rule report:
         layout=L.to_dict(),
         config_sha256=config_hash(config),
         repo_dir=workflow.basedir,
+        reduced=bool(config.get("reduced")),
         code=fingerprint("report"),
     script:
         "../scripts/report.py"

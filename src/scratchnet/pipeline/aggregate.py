@@ -101,6 +101,10 @@ def aggregate(
             for part in ("train", "val", "test")
             if "report" in runs[exp.seeds[0]].get(part, {})
         }
+        per_seed_reports = {  # every seed's report, so that a claim on one cell is judged against our spread
+            part: [runs[s][part]["report"] for s in exp.seeds if "report" in runs.get(s, {}).get(part, {})]
+            for part in reports
+        }
         variants[variant] = {
             "overrides": exp.variants[variant],
             "params": exp.run_params(variant),
@@ -108,6 +112,7 @@ def aggregate(
             "metrics": stats,
             "confusion": confusion,
             "report_first_seed": reports,
+            "report_per_seed": per_seed_reports,
         }
     key = exp.select_by
     scored = [(v, variants[v]["metrics"].get(key, {}).get("mean")) for v in exp.variants]

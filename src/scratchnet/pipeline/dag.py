@@ -4,9 +4,13 @@ tested directly."""
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from . import paths
 from .data_steps import raw_availability
@@ -183,6 +187,18 @@ class Dag:
         the page says so)."""
         text = paths.seed_text(self.reports[report], self.config)
         return [str(text)] if text is not None and text.is_file() else []
+
+    def report_seed_files(self, report: str) -> list[str]:
+        """The seed files (``config/seeds/*.yaml``) that declare the report or one of its experiments: their
+        ``OUR CHOICE`` comments go on its page."""
+        ids = {report, *self.report_experiments(report)}
+        out = []
+        for f in sorted(glob.glob(paths.SEED_CONFIGS)):
+            doc = yaml.safe_load(Path(f).read_text()) or {}
+            names = set(doc.get("reports") or {}) | set(doc.get("experiments") or {})
+            if isinstance(doc, dict) and ids & {str(n) for n in names}:
+                out.append(f)
+        return out
 
     def all_targets(self) -> list[str]:
         return [self.layout(paths.INDEX_HTML)] + [self.layout(paths.REPORT_HTML, report=r) for r in self.reports]

@@ -81,6 +81,7 @@ class Layout:
 # added without touching the package.
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
 SEED_TEXTS = "../shared/seeds"
+SEED_CONFIGS = "config/seeds/*.yaml"  # every seed file the Snakefile loads
 
 
 def report_template(spec: Mapping[str, Any], templates_dir: str | Path = TEMPLATES) -> Path:

@@ -36,3 +36,8 @@ def run_step(smk: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         sys.stderr = terminal
         if log_file:
             log_file.close()
+
+
+def files(named_input: Any) -> list[str]:
+    """A named input as a list of paths (Snakemake gives one path as a string, several or none as a list)."""
+    return [named_input] if isinstance(named_input, str) else [str(f) for f in named_input]

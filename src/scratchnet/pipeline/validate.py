@@ -273,21 +273,26 @@ def validate_config(
 
 
 def _claims_problems(rid: str, path: str, config: Mapping[str, Any], variants: Mapping[str, dict], problems) -> None:
-    from ..report.claims import check_claims, load_claims
+    from ..report.claims import check_claims, load_claims_file
+    from ..report.coverage import check_not_claimed, seed_lines
 
     if not Path(path).is_file():
         problems.add(("reports", rid), f"reports.{rid}.claims: {path} does not exist")
         return
     try:
-        claims = load_claims(path)
+        claims, not_claimed = load_claims_file(path)
     except ValueError as exc:
         problems.items.append(str(exc))
         return
+    text = paths.seed_text(config["reports"][rid], config)
+    lines = seed_lines(text) if text is not None and text.is_file() else None  # checked where the text is here
     # a reduced configuration may drop variants the claims name: those claims are reported "not run"
     problems.items += check_claims(
         claims, path, {e: list(v) for e, v in variants.items()}, strict_variants=not config.get("reduced"),
-        analyses=set(config.get("analyses") or {}), metrics=_metric_names(config),
+        analyses=set(config.get("analyses") or {}), metrics=_metric_names(config), seed_lines=lines,
     )  # fmt: skip
+    if lines is not None:
+        problems.items += check_not_claimed(not_claimed, path, len(lines))
 
 
 def _metric_names(config: Mapping[str, Any]) -> dict[str, set[str]]:

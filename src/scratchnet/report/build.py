@@ -61,11 +61,15 @@ def build_report_page(
     html_out: str | Path,
     template: str | None = None,
     seed_text: str | None = None,
+    seed_config: list[str] | None = None,
+    reduced: bool = False,
 ) -> None:
     """:func:`build_report` from the report rule's parameters: experiments as :meth:`Experiment.to_dict`, the output
     roots as :meth:`Layout.to_dict`, the merged configuration's hash, the benchmark files of the page's jobs and a
     directory of the workflow's git checkout (for the provenance section); the template file, and the seed report's
-    text (its path and digest go into the provenance; ``spec["seed_file"]`` named but not found is said there)."""
+    text (its path and digest go into the provenance; ``spec["seed_file"]`` named but not found is said there), the
+    seed files that declare the report (their ``OUR CHOICE`` comments are listed on the page) and whether this is a
+    reduced configuration."""
     prov = provenance(None, benchmarks, repo_dir, config_sha256=config_sha256)
     if seed_text:
         prov["seed_text"] = {"path": str(seed_text), "sha256": hashlib.sha256(Path(seed_text).read_bytes()).hexdigest()}
@@ -79,6 +83,9 @@ def build_report_page(
         provenance=prov,
         layout=paths.Layout(**layout),
         template=template,
+        seed_text=seed_text,
+        seed_config=list(seed_config or []),
+        reduced=reduced,
     )
     build_report(inputs, md_out, html_out)
 

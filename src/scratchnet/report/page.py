@@ -46,6 +46,9 @@ class ReportInputs:
     repo_dir: str = "."
     layout: paths.Layout = field(default_factory=paths.Layout)
     template: str | None = None  # the template file; None: from spec (paths.report_template)
+    seed_text: str | None = None  # the seed report's text (its lines are quoted beside the claims); None: not here
+    seed_config: list[str] = field(default_factory=list)  # the report's seed files (config/seeds/...): OUR CHOICEs
+    reduced: bool = False  # a reduced configuration: verdicts are a smoke test, not findings
 
 
 class Page(Placeholders):

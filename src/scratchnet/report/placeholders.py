@@ -25,7 +25,9 @@ mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may 
   seeds): "between `a` (0.912) and `b` (0.701)", or "nowhere in the swept range (from … to …)".
 - ``{{claim:ID[:FIELD]}}`` — a claim of the audit: its ``verdict`` (default), ``ours``, ``seed`` (as the seed wrote
   it) or ``note``.
-- ``{{claims}}`` — the claims audit table; ``{{claims_summary}}`` — its verdict counts.
+- ``{{claims}}`` — the claims audit: the page's rule, the table with each claim's seed line, the grids of table
+  claims, and the seed text's coverage; ``{{claims_summary}}`` — the numbers stated and audited, and the verdict
+  counts. ``{{our_choices}}`` — every setting marked OUR CHOICE in the report's seed files.
 - ``{{not_run}}`` — experiments that could not run, and why.
 - ``{{analysis_table:NAME}}`` — an analysis's ``table`` (:mod:`.analysis_tables`); ``{{analysis:NAME:PATH}}`` — one
   value of its result by dotted path.
@@ -45,10 +47,13 @@ import numpy as np
 from ..pipeline import paths
 from ..stats import STATISTICS
 from . import analysis_tables
-from .claims import EpochNotRun, Results, epoch_curve, evaluate_claims, load_claims, lookup, per_seed_values
+from .choices import choices_md
+from .claims import EpochNotRun, Results, epoch_curve, evaluate_claims, load_claims_file, lookup, per_seed_values
 from .claims.ranking import DEFAULT_LEVEL, DEFAULT_N_BOOT, measure, order_text
+from .claims.rule import RULE_TEXT
+from .coverage import Coverage, coverage, seed_lines
 from .fmt import as_written, fmt, num
-from .tables import claims_summary, claims_table, classification_table, results_table
+from .tables import claims_summary, claims_table, classification_table, results_table, table_grids
 
 if TYPE_CHECKING:  # for annotations only: page.py builds on this module
     from .page import ReportInputs
@@ -67,6 +72,7 @@ class Placeholders:
         self.results = results
         self.md_path = Path(md_path)
         self._claims: list[dict[str, Any]] | None = None
+        self._not_claimed: list[dict[str, Any]] = []
 
     # --- data access --------------------------------------------------------------------------------------------
     def _summary(self, experiment: str) -> dict[str, Any] | None:
@@ -306,12 +312,24 @@ class Placeholders:
         """The evaluated claims of this page (once)."""
         if self._claims is None:
             path = self.inputs.spec.get("claims")
-            raw = load_claims(path) if path else []
+            raw, self._not_claimed = load_claims_file(path) if path else ([], [])
             try:
                 self._claims = evaluate_claims(raw, self.results)
             except (KeyError, ValueError) as exc:
                 raise type(exc)(f"{path}: {exc.args[0] if exc.args else exc}") from exc
         return self._claims
+
+    def _seed_lines(self) -> list[str] | None:
+        text = getattr(self.inputs, "seed_text", None)
+        return seed_lines(text) if text and Path(text).is_file() else None
+
+    def coverage(self) -> Coverage | None:
+        """Which numbers of the seed text the claims account for (None where the seed text is not here)."""
+        lines = self._seed_lines()
+        if lines is None:
+            return None
+        self.claims()
+        return coverage(lines, [c for c in self._claims if c.get("verdict") != "setup"], self._not_claimed)
 
     def _claim_row(self, cid: str) -> dict[str, Any]:
         for c in self.claims():
@@ -328,16 +346,36 @@ class Placeholders:
         if fld == "ours":
             return c["ours_text"]
         if fld == "seed":
-            return c["seed_text"] if "ranking" in c else as_written(c["seed"])
+            return c["seed_text"] if ("ranking" in c or "as_written" in c or "table" in c) else as_written(c["seed"])
         if fld == "note":
             return c.get("note", "")
         raise ValueError(f"{{{{claim:{arg}}}}}: field must be verdict, ours, seed or note, not {fld!r}")
 
     def claims_table(self, _: str = "") -> str:
-        return claims_table(self.claims())
+        """``{{claims}}``: the rule, the claims table with the seed's lines, the tables' grids and what was not
+        claimed."""
+        rows = self.claims()
+        parts = [RULE_TEXT]
+        if getattr(self.inputs, "reduced", False):
+            parts.append("*This page was built on the reduced configuration: its verdicts are a smoke test of the "
+                         "pipeline, not findings.*")  # fmt: skip
+        parts.append(claims_table(rows, self._seed_lines()))
+        grids = table_grids(rows)
+        if grids:
+            parts.append(grids)
+        cov = self.coverage()
+        if cov is not None:
+            parts.append(f"*Coverage: {cov.text()}.*")
+        return "\n\n".join(parts)
 
     def claims_summary(self, _: str = "") -> str:
-        return claims_summary(self.claims())
+        cov = self.coverage()
+        head = f"{cov.stated} numbers stated in the seed text, {cov.audited} audited; " if cov is not None else ""
+        return head + claims_summary(self.claims())
+
+    def our_choices(self, _: str = "") -> str:
+        """``{{our_choices}}``: every setting marked OUR CHOICE in the report's seed files, with its key."""
+        return choices_md(list(getattr(self.inputs, "seed_config", []) or []))
 
     def analysis_table(self, arg: str) -> str:
         """``{{analysis_table:NAME[:KEY[:cols]]}}`` (:mod:`.analysis_tables`); an analysis not run says so."""
@@ -372,6 +410,7 @@ class Placeholders:
             "claim": self.claim,
             "claims": self.claims_table,
             "claims_summary": self.claims_summary,
+            "our_choices": self.our_choices,
             "not_run": self.not_run,
             "analysis_table": self.analysis_table,
             "analysis": self.analysis_value,

@@ -64,12 +64,45 @@ def classification_table(s: dict[str, Any], experiment: str, variant: str, part:
     return title + md_table(["", "precision", "recall", "f1-score", "support"], rows)
 
 
-def claims_table(rows: list[dict[str, Any]]) -> str:
-    """The claims audit: one row per evaluated claim (:func:`~scratchnet.report.claims.evaluate_claim`)."""
+VERDICT_COLOURS = {  # Okabe–Ito, a colour-blind-safe palette
+    "reproduced": "#009E73",
+    "differs, cause shown": "#E69F00",
+    "differs, cause not found": "#D55E00",
+    "differs": "#D55E00",
+    "not resolved": "#56B4E9",
+    "not run": "#999999",
+    "setup": "#CC79A7",
+}
+
+
+def _quote(line: Any, seed_lines: list[str] | None, written: Any) -> str:
+    """``l. N: “…the line…”`` with the token as written in bold (shortened around it)."""
+    if not isinstance(line, int):
+        return ""
+    if not seed_lines or not 1 <= line <= len(seed_lines):
+        return f"l. {line}"
+    text = " ".join(seed_lines[line - 1].split()).replace("|", "/")
+    token = str(written) if isinstance(written, str) and written else ""
+    at = text.find(token) if token else -1
+    if len(text) > 140:
+        start = max(0, (at if at >= 0 else 0) - 60)
+        text = ("…" if start else "") + text[start : start + 140] + "…"
+    if token and token in text:
+        text = text.replace(token, f"**{token}**", 1)
+    return f"l. {line}: “{text}”"
+
+
+def claims_table(rows: list[dict[str, Any]], seed_lines: list[str] | None = None) -> str:
+    """The claims audit: one row per evaluated claim (:func:`~scratchnet.report.claims.evaluate_claim`), each with
+    the seed's line it comes from, quoted."""
+    def source(c: dict[str, Any]) -> str:
+        quote = _quote(c.get("line"), seed_lines, c.get("as_written"))
+        return " · ".join(x for x in (str(c.get("section", "")), quote) if x)
+
     cells = [
         [
             c["id"],
-            c.get("section", ""),
+            source(c),
             c["claim"],
             c["seed_text"],
             c["ours_text"],
@@ -79,11 +112,41 @@ def claims_table(rows: list[dict[str, Any]]) -> str:
         ]
         for c in rows
     ]
-    return md_table(["id", "seed §", "claim", "seed", "ours", "tolerance", "verdict", "note"], cells)
+    return md_table(["id", "seed § · line", "claim", "seed", "ours", "judged by", "verdict", "note"], cells)
+
+
+def table_grids(rows: list[dict[str, Any]]) -> str:
+    """Each table claim's cells as a grid coloured by verdict (ours, and the seed's cell where it differs)."""
+    out = []
+    for c in rows:
+        if not c.get("cells"):
+            continue
+        columns = list(dict.fromkeys(cell["column"] for cell in c["cells"]))
+        by_row: dict[str, dict[str, dict[str, Any]]] = {}
+        for cell in c["cells"]:
+            by_row.setdefault(cell["row"], {})[cell["column"]] = cell
+        body = []
+        for row, cells in by_row.items():
+            line = [row]
+            for col in columns:
+                cell = cells.get(col)
+                if cell is None or not cell["verdict"]:
+                    line.append(cell["as_written"] if cell else "")
+                    continue
+                colour = VERDICT_COLOURS.get(cell["verdict"], "#999999")
+                shown = cell["ours"] if cell["verdict"] in ("reproduced", "setup") else (
+                    f"{cell['ours']} (seed {cell['as_written']})")  # fmt: skip
+                line.append(f'<span style="background:{colour};color:#fff;padding:0 3px">{shown}</span>')
+            body.append(line)
+        out.append(f"**{c['id']}** — {c['claim']}: {c['ours_text']}.\n\n" + md_table(["", *columns], body))
+    return "\n\n".join(out)
 
 
 def claims_summary(rows: list[dict[str, Any]]) -> str:
-    """``N claims: 3 differs, 5 reproduced``: the verdict counts of evaluated claims (the index page reads it)."""
+    """``N claims: 3 differs, 5 reproduced``: the verdict counts of evaluated claims, setup rows apart (the index page
+    reads it)."""
     counts = verdict_counts(rows)
     total = sum(counts.values())
-    return f"{total} claims: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    setup = sum(r["verdict"] == "setup" for r in rows)
+    text = f"{total} claims: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    return text + (f" ({setup} setup rows, not counted)" if setup else "")

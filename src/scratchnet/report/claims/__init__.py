@@ -5,7 +5,13 @@ text, ``ours`` (where our number comes from: ``ours.metric`` at least), optional
 is named by its key, each form a module here with its syntax, verdicts and checks:
 
 - **value** (:mod:`.value`, the default) — one number (or name) the seed states, with a tolerance or a bound.
-- **ranking** (:mod:`.ranking`) — an ordering the seed states, judged by bootstrap intervals.
+- **ranking** (:mod:`.ranking`) — an ordering the seed states, judged by bootstrap intervals (a difference in
+  spread by the Brown–Forsythe test).
+- **table** (:mod:`.table`) — a table the seed prints, transcribed once and judged cell by cell.
+
+Every number is judged by one rule (:mod:`.rule`). A claims file is a mapping: ``claims:`` (the list) and
+``not_claimed:`` (every other number of the seed text: its ``line``, ``as_written`` and a ``reason``; see
+:mod:`scratchnet.report.coverage`).
 
 What the forms share (verdicts, :class:`Results`, :func:`lookup`, :func:`load_claims`) is in :mod:`.common`.
 A form's module has ``KEYS`` (the keys its claims may have), ``evaluate(claim, results)`` (the claims-table row)
@@ -20,26 +26,33 @@ from collections.abc import Collection, Mapping
 from types import ModuleType
 from typing import Any
 
-from . import ranking, value
+from ..coverage import number_tokens
+from . import ranking, table, value
 from .common import (
+    CAUSE_NOT_FOUND,
+    CAUSE_SHOWN,
     DIFFERS,
     NOT_RESOLVED,
     NOT_RUN,
     REPRODUCED,
+    SETUP,
     VERDICTS,
     Checks,
     EpochNotRun,
     Results,
     epoch_curve,
     load_claims,
+    load_claims_file,
     lookup,
+    lookup_values,
     metric_problem,
     per_seed_values,
     verdict_counts,
 )
 from .ranking import Item, measure, order_text, parse_ranking
 
-FORMS: dict[str, ModuleType] = {"ranking": ranking, "value": value}  # form -> its module (KEYS, evaluate, check)
+# form -> its module (KEYS, evaluate, check)
+FORMS: dict[str, ModuleType] = {"ranking": ranking, "table": table, "value": value}
 DEFAULT_FORM = "value"
 
 
@@ -52,7 +65,10 @@ def evaluate_claim(claim: dict[str, Any], results: Results) -> dict[str, Any]:
     """The claim plus ``verdict``, ``ours_text``, ``seed_text``, ``tolerance_text`` and ``note`` (a claims-table
     row). Raises KeyError / ValueError naming the claim for a claim that does not fit the results."""
     try:
-        return FORMS[form_of(claim)].evaluate(claim, results)
+        row = FORMS[form_of(claim)].evaluate(claim, results)
+        if claim.get("setup") and row["verdict"] != NOT_RUN:
+            row["verdict"] = SETUP
+        return row
     except (KeyError, ValueError) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         if str(msg).startswith(f"claim {claim.get('id')!r}"):
@@ -61,7 +77,29 @@ def evaluate_claim(claim: dict[str, Any], results: Results) -> dict[str, Any]:
 
 
 def evaluate_claims(claims: list[dict[str, Any]], results: Results) -> list[dict[str, Any]]:
-    return [evaluate_claim(c, results) for c in claims]
+    """Every claim's row, then the cause pass (:func:`resolve_causes`)."""
+    return resolve_causes([evaluate_claim(c, results) for c in claims])
+
+
+def resolve_causes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A **differs** becomes *differs, cause shown* when a claim it names under ``cause.claims`` (a labelled variant
+    testing the cause the seed's own text points to, ``cause.quote``) reproduces, else *differs, cause not found*
+    (with the variants tried and their verdicts in the note, or that none was tried)."""
+    by_id = {str(r.get("id")): r for r in rows}
+    for r in rows:
+        if r["verdict"] != DIFFERS:
+            continue
+        cause = r.get("cause") or {}
+        tried = [by_id[c] for c in cause.get("claims", []) if c in by_id]
+        shown = [t for t in tried if t["verdict"] == REPRODUCED]
+        r["verdict"] = CAUSE_SHOWN if shown else CAUSE_NOT_FOUND
+        if tried:
+            quote = f' The seed\'s text: "{cause["quote"]}".' if cause.get("quote") else ""
+            outcome = "; ".join(f"{t['id']}: {t['verdict']}" for t in tried)
+            r["note"] = (r.get("note", "") + f"{quote} Variant tried, as the seed's text suggests: {outcome}.").strip()
+        else:
+            r["note"] = (r.get("note", "") + " No cause tested.").strip()
+    return rows
 
 
 def check_claims(
@@ -71,22 +109,64 @@ def check_claims(
     strict_variants: bool = True,
     analyses: Collection[str] = (),
     metrics: Mapping[str, Collection[str]] | None = None,
+    seed_lines: list[str] | None = None,
 ) -> list[str]:
     """Every problem of a claims list that can be found before anything runs, as messages naming the file
     (``where``), the claim and the key. ``experiments``: experiment name -> its variant names. With
     ``strict_variants=False`` (a reduced configuration, whose smaller grids drop variants the claims name) a variant
     missing from ``experiments`` is not an error: the claim is reported as not run. ``metrics``: experiment name ->
-    the scalars its runs record (see :func:`metric_problem`); without it, metrics are not checked."""
+    the scalars its runs record (see :func:`metric_problem`); without it, metrics are not checked. ``seed_lines``:
+    the seed text's lines, to check each claim's ``line`` and ``as_written`` against (None: not checked)."""
     checks = Checks(where, experiments, strict_variants, analyses, metrics)
+    spread: dict[str, str] = {}
     for n, claim in enumerate(claims):
         cid, ours = checks.start(n, claim)
         form = FORMS[form_of(claim)]
         form.check(claim, cid, ours, checks)
         checks.keys(claim, cid, ours, form.KEYS)
+        if "ranking" in claim and claim.get("statistic") in ranking.SPREAD:
+            spread.setdefault(claim["statistic"], cid)
+        if seed_lines is not None:
+            checks.errors += [f"{where}: claim {cid!r}: {p}" for p in source_problems(claim, seed_lines)]
+    if len(spread) > 1:
+        checks.errors.append(f"{where}: spread is read two ways: " + ", ".join(f"{s} (claim {c!r})" for s, c in
+                             spread.items()) + "; use one statistic for every ordering of spread")  # fmt: skip
+    ids = {str(c.get("id")) for c in claims}
+    for claim in claims:
+        for other in (claim.get("cause") or {}).get("claims", []):
+            if other not in ids:
+                checks.errors.append(f"{where}: claim {claim.get('id')!r}: cause.claims names no claim {other!r}")
     return checks.messages()
 
 
+def source_problems(claim: dict[str, Any], seed_lines: list[str]) -> list[str]:
+    """Where a claim's ``line`` / ``as_written`` (and a table's rows) do not match the seed text."""
+    out = []
+    entries = [(claim.get("line"), claim.get("as_written"), "")]
+    if isinstance(claim.get("table"), dict):
+        rows = [r for r in claim["table"].get("rows", []) if isinstance(r, dict)]
+        entries = [(r.get("line", claim.get("line")), " ".join(map(str, r.get("as_written", []))),
+                    f"row {r.get('label')}: ") for r in rows]  # fmt: skip
+    for line, written, what in entries:
+        if line is None:
+            continue
+        if not isinstance(line, int) or not 1 <= line <= len(seed_lines):
+            out.append(f"{what}line {line!r} is not a line of the seed text (1-{len(seed_lines)})")
+            continue
+        text = seed_lines[line - 1]
+        for token in number_tokens(str(written or "")):
+            if token not in number_tokens(text):
+                out.append(f"{what}{token!r} (as_written) is not on line {line}: {text.strip()[:100]!r}")
+    return out
+
+
 __all__ = [
+    "CAUSE_NOT_FOUND",
+    "CAUSE_SHOWN",
+    "SETUP",
+    "load_claims_file",
+    "lookup_values",
+    "resolve_causes",
     "DEFAULT_FORM",
     "DIFFERS",
     "FORMS",

@@ -18,9 +18,15 @@ import numpy as np
 import yaml
 
 REPRODUCED, DIFFERS, NOT_RESOLVED, NOT_RUN = "reproduced", "differs", "not resolved", "not run"
-VERDICTS = (REPRODUCED, DIFFERS, NOT_RESOLVED, NOT_RUN)
+SETUP = "setup"  # what our configuration decides: shown, never counted
+# a "differs" after the cause pass (claims.resolve_causes): a labelled variant testing the cause the seed's text
+# points to reproduces (cause shown), or none was tried or none reproduces (cause not found)
+CAUSE_SHOWN, CAUSE_NOT_FOUND = "differs, cause shown", "differs, cause not found"
+VERDICTS = (REPRODUCED, CAUSE_SHOWN, CAUSE_NOT_FOUND, DIFFERS, NOT_RESOLVED, NOT_RUN, SETUP)
 
-COMMON_KEYS = {"id", "section", "claim", "note", "ours"}
+# where a claim comes from: the seed text's line (1-based) and the number as the seed printed it; ``setup: true``
+# marks what our configuration decides; ``cause`` names the claims of labelled variants testing why it differs
+COMMON_KEYS = {"id", "section", "claim", "note", "ours", "line", "as_written", "setup", "cause"}
 OURS_KEYS = {"experiment", "variant", "metric", "analysis"}
 
 
@@ -119,6 +125,35 @@ def lookup(
     return st["mean"], (st["sd"] if len([v for v in st["values"] if v is not None]) > 1 else None)
 
 
+def lookup_values(
+    summary: dict[str, Any],
+    variant: str,
+    metric: str,
+    history: Callable[[str, str, int], dict[str, Any]] | None = None,
+) -> tuple[Any, float | None, list[float] | None]:
+    """:func:`lookup`'s (value, sd) and our per-seed values of a numeric metric (None for a name; one value for
+    the first seed's classification report)."""
+    value, sd = lookup(summary, variant, metric, history)
+    head, _, rest = metric.partition(".")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or head == "selected":
+        return value, sd, None
+    if head == "epoch":
+        epoch_text, _, key = rest.partition(".")
+        curve = epoch_curve(summary, variant, key, history) if history else {}
+        return value, sd, curve.get(int(epoch_text), [float(value)])
+    if head == "confusion":
+        part, i, j = rest.split(".")
+        per_seed = summary["variants"][variant]["confusion"][part].get("values")
+        return value, sd, [float(m[int(i)][int(j)]) for m in per_seed] if per_seed else [float(value)]
+    if head == "report":
+        part, label_field = rest.split(".", 1)
+        label, fld = label_field.rsplit(".", 1)
+        reports = summary["variants"][variant].get("report_per_seed", {}).get(part) or []
+        values = [float(r[label] if label == "accuracy" else r[label][fld]) for r in reports]
+        return value, sd, values or [float(value)]
+    return value, sd, per_seed_values(summary, variant, metric)
+
+
 METRIC_HEADS = ("selected", "confusion", "report", "epoch")  # the dotted forms of :func:`lookup`
 PARTS = ("train", "val", "test")
 
@@ -195,22 +230,36 @@ def per_seed_values(summary: dict[str, Any], variant: str, metric: str) -> list[
 
 
 # --- claims files, verdicts and checks --------------------------------------------------------------------------------
-def load_claims(path: str | Path) -> list[dict[str, Any]]:
-    """The claims of a file; a YAML error names the file, line and column."""
+def load_claims_file(path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``claims:`` and ``not_claimed:`` lists of a claims file (a mapping; a bare YAML list is read as claims
+    only). A YAML error names the file, line and column."""
     path = Path(path)
     try:
         text = path.read_text()
     except FileNotFoundError:
         raise FileNotFoundError(f"claims file {path} not found") from None
     try:
-        claims = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ValueError(f"{where}: {exc.problem or exc}") from None
-    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
-        raise ValueError(f"{path}: a claims file is a YAML list of mappings")
-    return claims
+    if doc is None:
+        doc = {}
+    if isinstance(doc, list):
+        doc = {"claims": doc}
+    if not isinstance(doc, dict) or set(doc) - {"claims", "not_claimed"}:
+        raise ValueError(f"{path}: a claims file is a mapping with 'claims:' and 'not_claimed:' lists")
+    claims, skipped = doc.get("claims") or [], doc.get("not_claimed") or []
+    for key, items in (("claims", claims), ("not_claimed", skipped)):
+        if not isinstance(items, list) or not all(isinstance(c, dict) for c in items):
+            raise ValueError(f"{path}: {key}: a YAML list of mappings")
+    return claims, skipped
+
+
+def load_claims(path: str | Path) -> list[dict[str, Any]]:
+    """The claims of a claims file (:func:`load_claims_file`)."""
+    return load_claims_file(path)[0]
 
 
 def did_you_mean(name: str, known: Collection[str]) -> str:
@@ -225,9 +274,12 @@ def mark_not_run(out: dict[str, Any], claim: dict[str, Any], why: str) -> dict[s
     return out
 
 
-def verdict_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+def verdict_counts(rows: list[dict[str, Any]], setup: bool = False) -> dict[str, int]:
+    """How many rows have each verdict; setup rows only with ``setup=True`` (they are not findings)."""
     counts: dict[str, int] = {}
     for r in rows:
+        if r["verdict"] == SETUP and not setup:
+            continue
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
     return counts
 

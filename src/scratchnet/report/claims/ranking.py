@@ -21,6 +21,12 @@ intervals do not overlap. Verdicts: **reproduced** (every such pair is separated
 **differs** (some pair is separated in the opposite order), **not resolved** (no pair contradicts, but some
 intervals overlap, or an item has a single run: our runs cannot tell the difference), **not run**.
 
+An ordering of **spread** (``statistic: sd`` or ``iqr``: "more variable", "less variance") is judged instead by the
+Brown–Forsythe test (``scipy.stats.levene(center="median")``) at α = :data:`ALPHA` for each pair of items in adjacent
+groups: *reproduced* when every pair is significant in the stated direction, *differs* when some pair is significant
+the other way, *not resolved* otherwise; the p-values are shown. A claims file uses one spread statistic throughout
+(a page reads "variance" one way).
+
 The page's ``{{order:...}}`` placeholder uses the same items (:func:`measure`, :func:`order_text`).
 """
 
@@ -29,6 +35,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from ...stats import STATISTICS, bootstrap_ci
 from ..fmt import num
@@ -45,6 +53,8 @@ from .common import (
 
 KEYS = COMMON_KEYS | {"ranking", "statistic", "level", "n_boot", "bootstrap_seed"}
 DEFAULT_STATISTIC, DEFAULT_LEVEL, DEFAULT_N_BOOT = "median", 0.95, 2000
+SPREAD = ("sd", "iqr")  # statistics of spread: judged by the Brown–Forsythe test, not by intervals
+ALPHA = 0.05
 
 
 @dataclass
@@ -139,6 +149,7 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
 
     seed = int(claim.get("bootstrap_seed", 0))
     measured: dict[str, Item] = {}
+    values_of: dict[str, list[float]] = {}
     for name in (i for g in groups for i in g):
         experiment, variant = _split_item(name, default_experiment, f"claim {cid!r}")
         s = results.summary(experiment)
@@ -153,8 +164,11 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
         if variant not in s["variants"]:
             return mark_not_run(out, claim, f"Variant {experiment}:{variant} is not in this configuration.")
         values = per_seed_values(s, variant, metric)
+        values_of[name] = values
         measured[name] = measure(label, values, statistic, level, n_boot, seed)
 
+    if statistic in SPREAD:
+        return _spread_verdict(out, claim, groups, relation, measured, values_of)
     contradicted, unresolved = [], []
     for upper, lower in zip(groups, groups[1:], strict=False):
         for a in upper:
@@ -181,6 +195,60 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
         out["verdict"] = REPRODUCED
     if unresolved and contradicted:
         notes.append(f"Not resolved: {'; '.join(unresolved)}.")
+    out["note"] = " ".join(n for n in notes if n).strip()
+    out["items"] = {k: vars(v) for k, v in measured.items()}
+    return out
+
+
+def brown_forsythe(a: list[float], b: list[float]) -> tuple[float, int]:
+    """The Brown–Forsythe test of equal spread of ``a`` and ``b``: its p-value, and which is more spread (the mean
+    absolute deviation from the median: +1 when ``a``, -1 when ``b``, 0 when equal)."""
+    from scipy.stats import levene
+
+    dev = [float(np.mean(np.abs(np.asarray(x) - np.median(x)))) for x in (a, b)]
+    if dev[0] == dev[1] == 0:
+        return 1.0, 0
+    p = float(levene(a, b, center="median").pvalue)
+    return p, (dev[0] > dev[1]) - (dev[0] < dev[1])
+
+
+def _spread_verdict(
+    out: dict[str, Any],
+    claim: dict[str, Any],
+    groups: list[list[str]],
+    relation: str,
+    measured: dict[str, Item],
+    values_of: dict[str, list[float]],
+) -> dict[str, Any]:
+    """The verdict of an ordering of spread, pair by pair of adjacent groups, by the Brown–Forsythe test."""
+    agree, contradict, unresolved, tests = [], [], [], []
+    for upper, lower in zip(groups, groups[1:], strict=False):
+        for a in upper:
+            for b in lower:
+                if len(values_of[a]) < 3 or len(values_of[b]) < 3:
+                    unresolved.append(f"{a} vs {b}: fewer than 3 runs")
+                    continue
+                p, sign = brown_forsythe(values_of[a], values_of[b])
+                stated = 1 if relation == ">" else -1  # "a > b": a is more spread
+                tests.append(f"{a} vs {b}: p = {p:.3g}")
+                if p >= ALPHA or sign == 0:
+                    unresolved.append(f"{a} vs {b}")
+                elif sign == stated:
+                    agree.append(f"{a} vs {b}")
+                else:
+                    contradict.append(f"{a} vs {b}")
+    stat = claim.get("statistic", DEFAULT_STATISTIC)
+    out["ours_text"] = order_text(list(measured.values()), ascending=relation == "<")
+    out["tolerance_text"] = f"Brown–Forsythe, α = {ALPHA} ({'; '.join(tests) or 'no test'}); shown: {stat}"
+    notes = [claim.get("note", "")]
+    if contradict:
+        out["verdict"] = DIFFERS
+        notes.append(f"Significant the other way: {'; '.join(contradict)}.")
+    elif unresolved:
+        out["verdict"] = NOT_RESOLVED
+        notes.append(f"Not significant: {'; '.join(unresolved)}.")
+    else:
+        out["verdict"] = REPRODUCED
     out["note"] = " ".join(n for n in notes if n).strip()
     out["items"] = {k: vars(v) for k, v in measured.items()}
     return out
