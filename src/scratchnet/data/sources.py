@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 import pooch
 
+from ..atomic import commit, naming_path
 from .errors import DataError
 
 __all__ = [
@@ -220,9 +221,11 @@ def _install_stream(src: BinaryIO, target: Path, known_hash: str, source_label: 
                 f"{source_label} has the wrong {alg}: expected {expected}, actual {actual}; not copied to {target}"
             )
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
+        commit(tmp, target)
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and (named := naming_path(exc, target, tmp)) is not exc:
+            raise named from None  # a full disk names the file being written
         raise
     return target
 
