@@ -10,6 +10,7 @@ disk-full tests mount a small tmpfs (CI runs as root) and are skipped, with the 
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -23,11 +24,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+import pooch
 import psutil
 import pytest
 from test_workflow_behaviour import copy_workflow, job_counts
 
 from scratchnet import atomic
+from scratchnet.data import DataError, fetch
+from scratchnet.data.sources import MIRROR_ENV, RAW_FILES, RawFile
 from scratchnet.pipeline import code, lock, paths
 from scratchnet.pipeline.runner import SNAKEMAKE_PID, run_step
 
@@ -98,10 +102,13 @@ def restore_logging() -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------------------- case 10: disk full
-def test_a_write_on_a_full_disk_names_the_file_and_leaves_the_old_content(tmp_path: Path, monkeypatch) -> None:
-    """Simulated (any machine): the write itself fails with ENOSPC, which names no file."""
-    out = tmp_path / "metrics.json"
-    out.write_bytes(b"old")
+ENOSPC = f"[Errno 28] {os.strerror(errno.ENOSPC)}"
+
+
+@pytest.fixture()
+def full_disk(monkeypatch) -> None:
+    """Simulated (any machine): every write to a file opened with ``os.fdopen`` (the atomic writers' temporary
+    files) fails with ENOSPC, which, as a real write error, names no file."""
     real_fdopen = os.fdopen
 
     class Full:
@@ -118,13 +125,51 @@ def test_a_write_on_a_full_disk_names_the_file_and_leaves_the_old_content(tmp_pa
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fdopen", Full)
+
+
+def test_a_write_on_a_full_disk_names_the_file_and_leaves_the_old_content(tmp_path: Path, full_disk) -> None:
+    out = tmp_path / "metrics.json"
+    out.write_bytes(b"old")
     with pytest.raises(OSError) as info:
         atomic.atomic_write_bytes(out, b"new")
     assert info.value.errno == errno.ENOSPC
     assert info.value.filename == str(out)
-    assert str(info.value) == f"[Errno 28] No space left on device: '{out}'"
+    assert str(info.value) == f"{ENOSPC}: '{out}'"
     assert out.read_bytes() == b"old"
     assert hidden_files(tmp_path) == []
+
+
+@pytest.fixture()
+def raw_file(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A registry entry ``full_disk_toy`` of one file, in a mirror folder; its mirror copy and the ``dest`` folder."""
+    mirror = tmp_path / "mirror" / "x.gz"
+    mirror.parent.mkdir()
+    mirror.write_bytes(b"raw bytes")
+    digest = hashlib.sha256(mirror.read_bytes()).hexdigest()
+    entry = RawFile("x.gz", f"sha256:{digest}", "https://example.invalid/x.gz", "toy")
+    monkeypatch.setitem(RAW_FILES, "full_disk_toy", (entry,))
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    return mirror, tmp_path / "dest"
+
+
+def test_a_raw_file_copy_on_a_full_disk_names_the_copy(raw_file: tuple[Path, Path], full_disk) -> None:
+    mirror, dest = raw_file
+    with pytest.raises(DataError) as info:
+        fetch("full_disk_toy", dest, mirror=mirror.parent, allow_download=False)
+    assert f"{ENOSPC}: '{dest / 'x.gz'}'" in str(info.value), info.value
+    assert list(dest.iterdir()) == []
+
+
+def test_a_download_on_a_full_disk_names_the_file(raw_file: tuple[Path, Path], monkeypatch) -> None:
+    def full(url: str, **kwargs: object) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pooch, "retrieve", full)
+    mirror, dest = raw_file
+    mirror.unlink()
+    with pytest.raises(DataError) as info:
+        fetch("full_disk_toy", dest, mirror=mirror.parent)
+    assert f"download from https://example.invalid/x.gz failed: OSError: {ENOSPC}: '{dest / 'x.gz'}'" in str(info.value)
 
 
 def test_other_errors_inside_the_block_are_not_renamed(tmp_path: Path) -> None:
@@ -162,9 +207,9 @@ def test_a_step_on_a_full_disk_names_the_output_and_its_log(tmp_path: Path, caps
             run_step(fake_smk(log), step)
         assert info.value.code == 1
         err = capsys.readouterr().err
-        assert f"ERROR in step: [Errno 28] No space left on device: '{out}' (log: {log})" in err, err
+        assert f"ERROR in step: {ENOSPC}: '{out}' (log: {log})" in err, err
         assert not out.exists() and hidden_files(disk) == []
-        if f"cannot write its log: [Errno 28] No space left on device: '{log}'" not in err:
+        if f"cannot write its log: {ENOSPC}: '{log}'" not in err:
             assert "No space left on device" in log.read_text(), "the log was written but lacks the error"
 
 
@@ -363,7 +408,7 @@ def test_snakemake_on_a_full_disk_names_the_file_and_loses_nothing(tmp_path: Pat
     with tmpfs(workdir / "results", "256k") as results:
         code_, out = run(workdir, f"{RUN}/model.npz")
         assert code_ == 1, out[-4000:]
-        assert f"ERROR in train: [Errno 28] No space left on device: '{RUN}/history.json' (log: {TRAIN_LOG})" in out
+        assert f"ERROR in train: {ENOSPC}: '{RUN}/history.json' (log: {TRAIN_LOG})" in out
         assert not [f for f in TRAIN_OUTPUTS if (workdir / RUN / f).exists()], "a failed job's output was kept"
         assert hidden_files(results) == []
         kept = {p: p.stat().st_mtime_ns for p in results.rglob("*.npz")}

@@ -21,9 +21,9 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
-__all__ = ["atomic_open", "atomic_write_bytes", "commit", "commit_guard", "naming_path"]
+__all__ = ["atomic_open", "atomic_write_bytes", "commit", "commit_guard", "naming_path", "raise_naming_path"]
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 # errors only a write can raise (a failed read of something else inside the ``with`` block is never renamed)
@@ -48,6 +48,14 @@ def naming_path(exc: OSError, path: str | os.PathLike, tmp: str | os.PathLike | 
     if (exc.errno in _FULL and exc.filename is None) or (tmp is not None and exc.filename == os.fspath(tmp)):
         return type(exc)(exc.errno, exc.strerror, os.fspath(path))
     return exc
+
+
+def raise_naming_path(exc: OSError, path: str | os.PathLike, tmp: str | os.PathLike | None = None) -> NoReturn:
+    """Raise ``exc`` as :func:`naming_path` makes it (``exc`` itself, with its traceback, when it is unchanged)."""
+    named = naming_path(exc, path, tmp)
+    if named is exc:
+        raise exc
+    raise named from None
 
 
 @contextmanager
@@ -86,10 +94,7 @@ def atomic_open(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Binar
     except OSError as exc:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-        named = naming_path(exc, path, tmp)
-        if named is exc:
-            raise
-        raise named from None
+        raise_naming_path(exc, path, tmp)
     except BaseException:
         if tmp is not None:
             tmp.unlink(missing_ok=True)

@@ -121,7 +121,7 @@ class SnakemakeWatch:
         while not self._stop.wait(self.POLL):
             if self.gone():
                 logging.getLogger(__name__).error("the %s that started this job is gone: stopping", self.describe())
-                os.kill(os.getpid(), signal.SIGUSR1)
+                os.kill(os.getpid(), signal.SIGUSR1)  # without run_step's handler (not the main thread): ends it
                 if not self._stop.wait(self.GRACE):
                     os._exit(1)
                 return
