@@ -6,8 +6,8 @@ scheduler again one timespan later, and the round that timer causes starts the n
 the scheduler too, so each one starts one more such chain while jobs are still waiting: after N finished jobs about
 N chains each wake the scheduler once a second, and every round re-evaluates every ready job (params, resources,
 input sizes). On a 2-core machine with hundreds of ready training jobs the Snakemake process came to use 20 % of a
-core and more the longer the run; a run of 500 trivial jobs reaches about 100 threads (one timer thread per round,
-as many rounds a second as the scheduler can do). The cause upstream and a proposed patch:
+core and more the longer the run; in a run of 500 trivial jobs the process reached 83 to 346 threads (one timer
+thread per round of the last second). The cause upstream and a proposed patch:
 ``docs/upstream/snakemake-scheduler-timers.md``.
 
 :func:`coalesce_reevaluation` replaces the timer method so that at most one re-evaluation timer is pending. Every
@@ -46,7 +46,9 @@ class _Pending:
 def _schedule_reevaluation(self: Any, delay: float) -> None:
     """Make sure the scheduler (``self``, with Snakemake's ``_open_jobs`` semaphore) wakes within ``delay`` seconds,
     with at most one timer pending."""
-    pending: _Pending = self.__dict__.setdefault("_scratchnet_reevaluation", _Pending())
+    pending: _Pending | None = self.__dict__.get("_scratchnet_reevaluation")
+    if pending is None:  # the first request (only the scheduler's own thread asks)
+        pending = self._scratchnet_reevaluation = _Pending()
     deadline = time.monotonic() + delay
     with pending.lock:
         if pending.timer is not None:
