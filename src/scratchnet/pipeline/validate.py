@@ -1,10 +1,12 @@
 """Configuration checks at DAG build, before any job runs.
 
-:func:`check_yaml_files` reports a YAML syntax error with file, line and column. :func:`validate_config` checks the
-merged configuration against the JSON schema (every violation, not the first) and then every resolved run (after
-grid / variant expansion), analysis, figure and claim against the registries' parameter specs and against each
-other (splits, experiments, variants, analyses that must exist). All problems are raised at once in one
-:class:`ConfigError`, each naming the config file, the item (experiment and variant, figure, claim) and the key.
+Each file is checked on its own before the merge (:mod:`.config_files`: YAML syntax, shape, names declared twice).
+:func:`validate_config` checks the merged configuration against the JSON schema (every violation, not the first) and
+then every resolved run (after grid / variant expansion), analysis, figure, claim and report template against the
+registries' parameter specs and against each other (splits, experiments, variants, analyses, figures and claims that
+must exist; metrics and history keys the runs record; results of another report only where a report declares it
+reads them). All problems are raised at once in one :class:`ConfigError`, each naming the config file (or claims
+file, or template and line), the item (experiment and variant, figure, claim, placeholder) and the key.
 """
 
 from __future__ import annotations
@@ -14,64 +16,24 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..data.synthetic import GENERATORS
 from . import paths, registry
 from .aggregate import scalar_names
+from .config_files import SECTIONS, ConfigError, declarations, load_yaml
 from .params import check
 from .spec import expand_variants
 
-# libyaml's safe loader where PyYAML was built with it: the DAG build reads every config and claims file (tens of
-# thousands of lines), about 10x faster than the pure-Python loader.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SECTIONS = ("datasets", "splits", "experiments", "analyses", "reports")
 
-
-class ConfigError(ValueError):
-    """Every problem of a configuration, one per line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        n = len(problems)
-        super().__init__(f"{n} problem{'s' * (n != 1)} in the configuration:\n  - " + "\n  - ".join(problems))
-
-
-def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        raise ConfigError([f"{where}: YAML syntax error: {problem}" + (f" ({context})" if context else "")]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
-
-
-def check_yaml_files(files: Iterable[str | Path]) -> None:
-    """Parse every file; a syntax error names file, line and column (all files are checked, all errors listed)."""
-    problems = []
-    for f in files:
-        try:
-            _load_yaml(Path(f))
-        except ConfigError as exc:
-            problems += exc.problems
-    if problems:
-        raise ConfigError(problems)
-
-
-def origins(files: Iterable[str | Path]) -> dict[tuple[str, str], list[str]]:
-    """``(section, name) -> files`` that define or change that item, in load order."""
-    out: dict[tuple[str, str], list[str]] = {}
-    for f in files:
-        data = _load_yaml(Path(f)) or {}
-        if not isinstance(data, dict):
-            continue
-        for section in SECTIONS:
-            for name in data.get(section) or {}:
-                out.setdefault((section, str(name)), []).append(str(f))
+def origins(files: Iterable[str | Path]) -> dict[tuple[str, ...], list[str]]:
+    """What the files declare or change -> those files, in load order: ``(section, name)`` for every item and, more
+    precisely, each of :func:`~.config_files.declarations` (``("reports", id, "figures", name)``, ...)."""
+    out: dict[tuple[str, ...], list[str]] = {}
+    for f in map(str, files):
+        units, _ = declarations(load_yaml(f), f)
+        for unit in units:
+            for key in dict.fromkeys((unit[:2], unit)):
+                out.setdefault(key, [])
+                out[key] += [f] if f not in out[key] else []
     return out
 
 
@@ -89,7 +51,7 @@ _REGISTRY_ENUMS = {
 def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list[tuple[tuple[str, str] | None, str]]:
     import jsonschema
 
-    schema = _load_yaml(Path(schema_path))
+    schema = load_yaml(Path(schema_path))
     validator = jsonschema.Draft202012Validator(schema)
     out = []
     for err in sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path]):
@@ -105,12 +67,13 @@ def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list
 
 
 class _Problems:
-    def __init__(self, origin: Mapping[tuple[str, str], list[str]]) -> None:
+    def __init__(self, origin: Mapping[tuple[str, ...], list[str]]) -> None:
         self.origin = origin
         self.items: list[str] = []
 
-    def add(self, item: tuple[str, str] | None, message: str) -> None:
-        files = self.origin.get(item, []) if item else []
+    def add(self, item: tuple[str, ...] | None, message: str) -> None:
+        """``message`` after the files that declare ``item`` (a report's figure: the files of that figure)."""
+        files = (self.origin.get(item) or self.origin.get(item[:2], [])) if item else []
         where = " + ".join(files) if files else "configuration"
         self.items.append(f"{where}: {message}")
 
