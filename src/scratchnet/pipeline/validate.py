@@ -12,7 +12,7 @@ file, or template and line), the item (experiment and variant, figure, claim, pl
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,7 @@ def validate_config(
             problems.add(("splits", name), f"splits.{name}: method holdout needs n_val")
 
     variants: dict[str, dict[str, dict]] = {}
+    flawed: set[str] = set()  # experiments with a problem of their own: references to their parameters not checked
     for name, e in config.get("experiments", {}).items():
         item = ("experiments", name)
         where = f"experiments.{name}"
@@ -152,6 +153,7 @@ def validate_config(
             kind = registry.get_run_kind(e["model"])
         except ValueError as exc:
             problems.add(item, f"{where}.model: {exc}")
+            flawed.add(name)
             continue
         names = scalar_names(kind.scalars)
         select_by = e.get("select_by", "val_acc")
@@ -168,6 +170,7 @@ def validate_config(
             if isinstance(split, str) and split not in splits:
                 errs.append(f"split: {split!r} is not declared under splits")
             per_variant[variant] = errs
+            flawed.update([name] if errs else [])
         # a problem every variant has (a bad base parameter) is reported once, for the experiment
         common = set.intersection(*(set(v) for v in per_variant.values())) if len(per_variant) > 1 else set()
         for err in dict.fromkeys(err for errs in per_variant.values() for err in errs if err in common):
@@ -206,51 +209,140 @@ def validate_config(
                 elif ref.get("variant", "selected") == "selected":
                     problems.add(item, f"{where}.inputs.{role}: name a variant or 'all' (analyses take no 'selected')")
 
-    from .figures import COMMON
-
+    metrics, history = _metric_names(config), _history_names(config, variants)
     for rid, r in reports.items():
-        item = ("reports", rid)
-        template = paths.report_template(r, templates_dir or paths.TEMPLATES)
-        if templates_dir is not None and not template.is_file():
-            problems.add(item, f"reports.{rid}.template: {template} does not exist")
-        text = paths.seed_text(r, config)
-        if text is not None and "/" in str(r["seed_file"]) and not text.is_file():
-            problems.add(item, f"reports.{rid}.seed_file: {text} does not exist")
-        for fname, f in (r.get("figures") or {}).items():
-            where = f"reports.{rid}.figures.{fname}"
-            try:
-                kind = registry.get_figure_kind(f["kind"])
-            except ValueError as exc:
-                problems.add(item, f"{where}.kind: {exc}")
-                continue
-            for err in check(f, {**COMMON, **kind.params}, kind.required):
-                problems.add(item, f"{where}: {err}")
-            for ref in f["runs"]:
-                err = _ref_problems(ref, config, variants, ("experiment", "analysis", "split"))
-                if err:
-                    problems.add(item, f"{where}.runs: {err}")
-        if r.get("claims"):
-            _claims_problems(rid, r["claims"], config, variants, problems)
+        _report_problems(rid, r, config, variants, metrics, history, templates_dir, problems, flawed)
     if problems.items:
         raise ConfigError(problems.items)
 
 
-def _claims_problems(rid: str, path: str, config: Mapping[str, Any], variants: Mapping[str, dict], problems) -> None:
+def _report_problems(
+    rid: str,
+    r: Mapping[str, Any],
+    config: Mapping[str, Any],
+    variants: Mapping[str, dict],
+    metrics: Mapping[str, set[str]],
+    history: Mapping[str, set[str]],
+    templates_dir: str | Path | None,
+    problems: _Problems,
+    flawed: Collection[str] = (),
+) -> None:
+    """The problems of ``reports.<rid>``: the reports it reads, its seed text, figures, claims and template (whose
+    references to the parameters and history of ``flawed`` experiments are not checked: their problem is reported)."""
+    from ..report.template_check import Known, check_template
+    from .figures import COMMON
+
+    item = ("reports", rid)
+    reports = config.get("reports", {})
+    for other in r.get("reads", []):
+        if other not in reports:
+            near = difflib.get_close_matches(str(other), [str(k) for k in reports], n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            problems.add((*item, "reads"), f"reports.{rid}.reads: {other!r} is not declared under reports{hint}")
+    text = paths.seed_text(r, config)
+    if text is not None and "/" in str(r["seed_file"]) and not text.is_file():
+        problems.add(item, f"reports.{rid}.seed_file: {text} does not exist")
+    for fname, f in (r.get("figures") or {}).items():
+        where = f"reports.{rid}.figures.{fname}"
+        figure = (*item, "figures", fname)
+        try:
+            kind = registry.get_figure_kind(f["kind"])
+        except ValueError as exc:
+            problems.add(figure, f"{where}.kind: {exc}")
+            continue
+        for err in check(f, {**COMMON, **kind.params}, kind.required):
+            problems.add(figure, f"{where}: {err}")
+        errs = [err for err in (_ref_problems(ref, config, variants, ("experiment", "analysis", "split"))
+                                for ref in f["runs"]) if err]  # fmt: skip
+        for err in errs:
+            problems.add(figure, f"{where}.runs: {err}")
+        if not errs:
+            for err in _series_problems(f, kind.history, config, history):
+                problems.add(figure, f"{where}.{err}")
+    claim_ids = _claims_problems(rid, r["claims"], config, variants, problems) if r.get("claims") else set()
+    template = paths.report_template(r, templates_dir or paths.TEMPLATES)
+    if not template.is_file():
+        if templates_dir is not None:
+            problems.add(item, f"reports.{rid}.template: {template} does not exist")
+        return
+    experiments = config.get("experiments", {})
+    known = Known(
+        report=rid,
+        experiments={name: e["report"] for name, e in experiments.items()},
+        variants={name: {v: {**experiments[name].get("params", {}), **o} for v, o in vs.items()}
+                  for name, vs in variants.items() if name not in flawed},  # fmt: skip
+        metrics=metrics,
+        history={name: keys for name, keys in history.items() if name not in flawed},
+        analyses={name: a["report"] for name, a in (config.get("analyses") or {}).items()},
+        figures=set(r.get("figures") or {}),
+        claims=claim_ids,
+        reads=set(r.get("reads", [])),
+        strict_variants=not config.get("reduced"),
+    )
+    problems.items += check_template(template, known)
+
+
+def _flat(value: Any) -> list[str]:
+    """The strings of an option holding a name, a list of names, or a list of lists of names."""
+    if isinstance(value, str):
+        return [value]
+    return [s for v in value for s in _flat(v)] if isinstance(value, list) else []
+
+
+def _series_problems(
+    f: Mapping[str, Any], options: Iterable[str], config: Mapping[str, Any], history: Mapping[str, set[str]]
+) -> list[str]:
+    """The history keys named by a figure's ``options`` that the runs it draws do not record: the runs of the
+    experiments it references, and of the experiments the analyses it references read."""
+    named = {opt: _flat(f[opt]) for opt in options if opt in f}
+    if not named:
+        return []
+    experiments: list[str] = []
+    for ref in f["runs"]:
+        if "experiment" in ref:
+            experiments.append(ref["experiment"])
+        elif "analysis" in ref:
+            roles = (config["analyses"][ref["analysis"]].get("inputs") or {}).values()
+            experiments += [r["experiment"] for refs in roles for r in (refs if isinstance(refs, list) else [refs])
+                            if isinstance(r, dict) and "experiment" in r]  # fmt: skip
+    out = []
+    for experiment in dict.fromkeys(e for e in experiments if e in history):
+        model = config["experiments"][experiment]["model"]
+        known = history[experiment]
+        for opt, keys in named.items():
+            for key in keys:
+                if key not in known:
+                    near = difflib.get_close_matches(key, sorted(known), n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    out.append(f"{opt}: {key!r} is not recorded by the runs of {experiment}{hint} (run kind {model} "
+                               f"records per epoch: {', '.join(sorted(known))})")  # fmt: skip
+    return out
+
+
+def _claims_problems(
+    rid: str, path: str, config: Mapping[str, Any], variants: Mapping[str, dict], problems: _Problems
+) -> set[str] | None:
+    """Add the problems of report ``rid``'s claims file at ``path``; return its claim ids (None: not readable)."""
     from ..report.claims import check_claims, load_claims
 
     if not Path(path).is_file():
         problems.add(("reports", rid), f"reports.{rid}.claims: {path} does not exist")
-        return
+        return None
     try:
         claims = load_claims(path)
     except ValueError as exc:
         problems.items.append(str(exc))
-        return
+        return None
+    experiments, analyses = config.get("experiments", {}), config.get("analyses") or {}
+    owners = {"experiment": {n: e["report"] for n, e in experiments.items()},
+              "analysis": {n: a["report"] for n, a in analyses.items()}}  # fmt: skip
     # a reduced configuration may drop variants the claims name: those claims are reported "not run"
     problems.items += check_claims(
         claims, path, {e: list(v) for e, v in variants.items()}, strict_variants=not config.get("reduced"),
-        analyses=set(config.get("analyses") or {}), metrics=_metric_names(config),
+        analyses=set(analyses), metrics=_metric_names(config), history=_history_names(config, variants), page=rid,
+        reads=set(config["reports"][rid].get("reads", [])), owners=owners,
     )  # fmt: skip
+    return {str(c.get("id")) for c in claims}
 
 
 def _metric_names(config: Mapping[str, Any]) -> dict[str, set[str]]:
@@ -259,4 +351,19 @@ def _metric_names(config: Mapping[str, Any]) -> dict[str, set[str]]:
     for name, e in config.get("experiments", {}).items():
         if e.get("model") in registry.KIND_MODULES["run"]:
             out[name] = scalar_names(registry.get_run_kind(e["model"]).scalars)
+    return out
+
+
+def _history_names(config: Mapping[str, Any], variants: Mapping[str, dict]) -> dict[str, set[str]]:
+    """Experiment -> the keys its runs record per epoch (over its variants, ``val_*`` named for the monitored part);
+    experiments whose run kind is unknown or declares no history left out."""
+    from .run_steps import history_names
+
+    out = {}
+    for name, e in config.get("experiments", {}).items():
+        if e.get("model") in registry.KIND_MODULES["run"] and name in variants:
+            declared = registry.get_run_kind(e["model"]).history
+            if declared is not None:
+                params = e.get("params", {})
+                out[name] = set().union(*(history_names(declared, {**params, **o}) for o in variants[name].values()))
     return out

@@ -71,13 +71,16 @@ def check_claims(
     strict_variants: bool = True,
     analyses: Collection[str] = (),
     metrics: Mapping[str, Collection[str]] | None = None,
+    **context: Any,
 ) -> list[str]:
     """Every problem of a claims list that can be found before anything runs, as messages naming the file
     (``where``), the claim and the key. ``experiments``: experiment name -> its variant names. With
     ``strict_variants=False`` (a reduced configuration, whose smaller grids drop variants the claims name) a variant
     missing from ``experiments`` is not an error: the claim is reported as not run. ``metrics``: experiment name ->
-    the scalars its runs record (see :func:`metric_problem`); without it, metrics are not checked."""
-    checks = Checks(where, experiments, strict_variants, analyses, metrics)
+    the scalars its runs record (see :func:`metric_problem`); without it, metrics are not checked. ``context``: the
+    further fields of :class:`~.common.Checks` (``history``, and ``page``, ``reads``, ``owners``: whose results the
+    page may read)."""
+    checks = Checks(where, experiments, strict_variants, analyses, metrics, **context)
     for n, claim in enumerate(claims):
         cid, ours = checks.start(n, claim)
         form = FORMS[form_of(claim)]
