@@ -89,6 +89,25 @@ def test_a_report_spans_files_with_different_figures_and_overlays_update_what_se
     assert autoencoders and not set(autoencoders) & set(contents[str(SEEDS / "002.yaml")]["reports"]["002"]["figures"])
 
 
+def test_a_problem_of_a_report_spanning_files_names_the_file_of_the_figure(merged_config) -> None:
+    config = copy.deepcopy(merged_config())
+    config["reports"]["002"]["figures"]["s002_ae_fig12_tsne"]["runs"] = "s002_ae_tsne"  # schema: not a list
+    config["reports"]["002"]["figures"]["fig6_activation"]["xlabl"] = "activation"  # the figure kind's check
+    config["reports"]["002"]["title"] = 2
+    with pytest.raises(ConfigError) as exc:
+        validate_config(config, SCHEMA, DECLARING, TEMPLATES)
+    assert exc.value.problems == [
+        f"{SEEDS / '002_autoencoders.yaml'}: reports.002.figures.s002_ae_fig12_tsne.runs: 's002_ae_tsne' is not of "
+        "type 'array'",
+        f"{SEEDS / '002.yaml'}: reports.002.title: 2 is not of type 'string'",
+    ]
+    config["reports"]["002"]["figures"]["s002_ae_fig12_tsne"]["runs"] = [{"analysis": "s002_ae_tsne"}]
+    config["reports"]["002"]["title"] = "Seed 002"
+    with pytest.raises(ConfigError) as exc:
+        validate_config(config, SCHEMA, DECLARING, TEMPLATES)
+    assert only(exc).startswith(f"{SEEDS / '002.yaml'}: reports.002.figures.fig6_activation: xlabl: unknown key; ")
+
+
 @pytest.mark.parametrize(
     ("content", "name", "hint"),
     [

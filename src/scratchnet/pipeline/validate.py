@@ -48,7 +48,7 @@ _REGISTRY_ENUMS = {
 }  # fmt: skip
 
 
-def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list[tuple[tuple[str, str] | None, str]]:
+def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list[tuple[tuple[str, ...] | None, str]]:
     import jsonschema
 
     schema = load_yaml(Path(schema_path))
@@ -58,7 +58,7 @@ def _schema_problems(config: Mapping[str, Any], schema_path: str | Path) -> list
         if tuple(err.schema_path) in _REGISTRY_ENUMS:
             continue
         path = [str(p) for p in err.absolute_path]
-        item = (path[0], path[1]) if len(path) >= 2 and path[0] in SECTIONS else None
+        item = tuple(path) if len(path) >= 2 and path[0] in SECTIONS else None
         message = err.message
         if err.validator == "additionalProperties" and "were unexpected" in message:
             message = message.replace("Additional properties are not allowed", "unknown key")
@@ -72,8 +72,10 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, item: tuple[str, ...] | None, message: str) -> None:
-        """``message`` after the files that declare ``item`` (a report's figure: the files of that figure)."""
-        files = (self.origin.get(item) or self.origin.get(item[:2], [])) if item else []
+        """``message`` after the files that declare ``item``, or the longest part of it they declare (a report's
+        figure: the files of that figure, else of the report)."""
+        known = [item[:n] for n in range(len(item or ()), 0, -1) if item[:n] in self.origin] if item else []
+        files = self.origin[known[0]] if known else []
         where = " + ".join(files) if files else "configuration"
         self.items.append(f"{where}: {message}")
 
