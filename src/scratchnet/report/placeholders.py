@@ -95,9 +95,10 @@ def occurrences(text: str) -> Iterator[tuple[int, str, str]]:
 
 
 def _split(name: str, arg: str, form: str, defaults: tuple[str, ...] = ()) -> list[str]:
-    """``arg`` split at ':' into the fields of ``form`` (``"EXPERIMENT:VARIANT:KEY"``; the last field keeps any further
-    ':'); up to ``len(defaults)`` trailing fields may be left out and take their defaults (the last ones of
-    ``defaults``). Anything else is a ValueError naming the placeholder and its form."""
+    """``arg`` split at ':' into the fields of ``form`` (``"EXPERIMENT:VARIANT:KEY"``, optional fields in brackets:
+    ``"EXPERIMENT[:VARIANT]"``; the last field keeps any further ':'); up to ``len(defaults)`` trailing fields may be
+    left out and take their defaults (the last ones of ``defaults``). Anything else is a ValueError naming the
+    placeholder and its form."""
     n = form.count(":") + 1
     parts = arg.split(":", n - 1)
     missing = n - len(parts)
@@ -141,13 +142,13 @@ def parse(name: str, arg: str) -> dict[str, Any]:
     if name == "figure":
         return {"figure": _split(name, arg, "NAME")[0]}
     if name == "table":
-        experiment, cols = _split(name, arg, "EXPERIMENT:col1,col2", ("",))
+        experiment, cols = _split(name, arg, "EXPERIMENT[:col1,col2]", ("",))
         return {"experiment": experiment, "columns": [c for c in cols.split(",") if c] or list(TABLE_COLUMNS)}
     if name == "classification_report":
-        experiment, variant, part = _split(name, arg, "EXPERIMENT:VARIANT:PART", ("selected", "test"))
+        experiment, variant, part = _split(name, arg, "EXPERIMENT[:VARIANT[:PART]]", ("selected", "test"))
         return {"experiment": experiment, "variant": variant, "part": part}
     if name == "value":
-        experiment, variant, metric = _split(name, arg, "EXPERIMENT:VARIANT:METRIC", ("selected", "test_acc"))
+        experiment, variant, metric = _split(name, arg, "EXPERIMENT[:VARIANT[:METRIC]]", ("selected", "test_acc"))
         return {"experiment": experiment, "variant": variant, "metric": metric}
     if name == "param":
         if arg.count(":") != 2:
@@ -162,7 +163,7 @@ def parse(name: str, arg: str) -> dict[str, Any]:
     if name == "order":
         if arg.count(":") > 2:
             raise ValueError(f"{{{{order:{arg}}}}}: write {{{{order:EXPERIMENT:METRIC[:STATISTIC]}}}}")
-        experiment, metric, statistic = _split(name, arg, "EXPERIMENT:METRIC:STATISTIC", ("mean",))
+        experiment, metric, statistic = _split(name, arg, "EXPERIMENT:METRIC[:STATISTIC]", ("mean",))
         if statistic not in STATISTICS:
             raise ValueError(f"{{{{order:{arg}}}}}: statistic must be one of {sorted(STATISTICS)}")
         return {"experiment": experiment, "metric": metric, "statistic": statistic}
@@ -195,7 +196,7 @@ def parse(name: str, arg: str) -> dict[str, Any]:
             raise ValueError(f"{{{{claim:{arg}}}}}: field must be verdict, ours, seed or note, not {fld!r}")
         return {"claim": cid.strip(), "field": fld}
     if name == "analysis_table":
-        return {"analysis": _split(name, arg, "NAME:KEY:col1,col2", ("", ""))[0]}
+        return {"analysis": _split(name, arg, "NAME[:KEY[:col1,col2]]", ("", ""))[0]}
     # analysis
     analysis, path = _split(name, arg, "NAME:dotted.path")
     if not path:
