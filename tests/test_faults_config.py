@@ -600,7 +600,7 @@ def test_a_template_placeholder_is_checked_at_dry_run(workdir: Path) -> None:
     line = template.split("{{claims}}")[0].count("\n") + 1
     changes = {"config/templates/000.md": template.replace("{{claims}}", "{{claims_tabel}}", 1),
                **edited(workdir, "config/seeds/000.yaml", 'template: "000.md"', "template: config/templates/000.md")}
-    out = stopped(workdir, changes, "-n")
+    out = stopped(workdir, changes)  # a real run: the last good page 000 stays
     assert f"config/templates/000.md, line {line}: {{{{claims_tabel}}}}: unknown placeholder 'claims_tabel'" in out
 
 
@@ -610,7 +610,7 @@ def test_a_declared_read_makes_the_other_reports_results_inputs_of_the_page(work
         "- {id: cross, claim: \"000's logistic regression\", seed: 0.9, tolerance: 0.1, "
         "ours: {experiment: s000_t1_logreg, variant: default, metric: test_acc}}\n"
     )
-    out = stopped(workdir, {"config/claims/001.yaml": claims}, "-n")
+    out = stopped(workdir, {"config/claims/001.yaml": claims})
     assert "config/claims/001.yaml: claim 'cross': experiment 's000_t1_logreg' belongs to report 000" in out
     template = '    template: "001.md"\n'
     reads = edited(workdir, "config/seeds/001.yaml", template, template + '    reads: ["000"]\n')
