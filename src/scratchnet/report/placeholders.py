@@ -54,6 +54,7 @@ from .choices import choices_md
 from .claims import EpochNotRun, Results, epoch_curve, evaluate_claims, load_claims_file, lookup, per_seed_values
 from .claims.ranking import DEFAULT_LEVEL, DEFAULT_N_BOOT, measure, order_text
 from .claims.rule import RULE_TEXT
+from .claims.value import seed_of
 from .coverage import Coverage, coverage, seed_lines
 from .fmt import as_written, fmt, num
 from .tables import claims_summary, claims_table, classification_table, results_table, table_grids
@@ -237,9 +238,13 @@ class Placeholders:
     def _ref_value(self, ref: str) -> tuple[float | None, str, float | None]:
         """(value, why it is missing, default tolerance) of a value reference (see the module docstring)."""
         form, *fields = parse_ref(ref)
-        if form == "claim":
+        if form == "claim":  # the seed's number, and how far the page's rule lets ours be from it: p (+ a threshold)
             c = self._claim_row(fields[0])
-            return float(c["seed"]), "", float(c.get("tolerance", 0))
+            written = seed_of(c)
+            if written is None:
+                raise ValueError(f"seed:{fields[0]}: claim {fields[0]!r} states no number")
+            width = c.get("tolerance", c.get("threshold", 0.0)) or 0.0
+            return written.value, "", float(written.p + width)
         if form == "number":
             return fields[0], "", None
         experiment, variant, metric = fields
