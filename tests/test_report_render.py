@@ -133,7 +133,8 @@ def test_every_placeholder(tree: Path) -> None:
     # computed comparison words: test acc fast 0.96 vs slow 0.81; the seed's 0.95 with claim acc's tolerance 0.02
     assert fill("{{compare:e:fast:test_acc|e:slow:test_acc}}") == "higher than"
     assert fill("{{compare:e:slow:test_acc|e:fast:test_acc}}") == "lower than"
-    assert fill("{{compare:e:fast:test_acc|seed:acc}}") == "within ±0.025 of"  # the rule's width: tolerance 0.02 + p 0.005
+    # seed:ID: the rule's width around the seed (its tolerance 0.02 + p 0.005)
+    assert fill("{{compare:e:fast:test_acc|seed:acc}}") == "within ±0.025 of"
     assert fill("{{compare:e:fast:test_acc|seed:acc|0.001}}") == "higher than"
     assert fill("{{compare:e:fast:val_acc|e:slow:val_acc}}") == "equal to"
     assert fill("{{compare:e:fast:test_acc|0.9|0.1|above,below,level with}}") == "level with"
