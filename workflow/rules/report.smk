@@ -21,7 +21,7 @@ rule report:
         not_run=lambda wc: JOBS.not_run(wc.report),
         layout=L.to_dict(),
         config_sha256=config_hash(config),
-        repo_dir=workflow.basedir,
+        repo_dir=paths.portable(workflow.basedir),
         reduced=bool(config.get("reduced")),
         code=fingerprint("report"),
     script:
@@ -41,7 +41,7 @@ rule index:
     params:
         reports=JOBS.reports,
         config_sha256=config_hash(config),
-        repo_dir=workflow.basedir,
+        repo_dir=paths.portable(workflow.basedir),
         code=fingerprint("report"),
     script:
         "../scripts/index.py"

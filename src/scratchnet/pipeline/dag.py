@@ -180,7 +180,7 @@ class Dag:
 
     # --- targets --------------------------------------------------------------------------------------------------
     def report_template(self, report: str) -> str:
-        return str(paths.report_template(self.reports[report]))
+        return paths.portable(paths.report_template(self.reports[report]))
 
     def report_seed_text(self, report: str) -> list[str]:
         """The seed report's text as an input of its page, when it is there (a missing default place is no error:

@@ -329,7 +329,7 @@ class Placeholders:
         if lines is None:
             return None
         self.claims()
-        return coverage(lines, [c for c in self._claims if c.get("verdict") != "setup"], self._not_claimed)
+        return coverage(lines, self._claims, self._not_claimed)
 
     def _claim_row(self, cid: str) -> dict[str, Any]:
         for c in self.claims():
