@@ -119,6 +119,8 @@ def check(claim: dict[str, Any], cid: str, ours: dict[str, Any], checks: Checks)
         if ours["analysis"] not in checks.analyses:
             hint = did_you_mean(str(ours["analysis"]), checks.analyses)
             errors.append(f"{where}: claim {cid!r}: unknown analysis {ours['analysis']!r}{hint}")
+        else:
+            checks.read(cid, "analysis", ours["analysis"])
     elif "experiment" not in ours:
         errors.append(f"{where}: claim {cid!r}: ours.experiment (or ours.analysis) is missing")
     else:
