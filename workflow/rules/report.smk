@@ -15,8 +15,7 @@ rule report:
     params:
         spec=lambda wc: JOBS.reports[wc.report],
         experiments=lambda wc: {
-            e: JOBS.experiments[e].to_dict()
-            for e in JOBS.report_experiments(wc.report)
+            e: JOBS.experiments[e].to_dict() for e in JOBS.page_experiments(wc.report)
         },
         not_run=lambda wc: JOBS.not_run(wc.report),
         layout=L.to_dict(),

@@ -23,10 +23,10 @@ _SPEC = ("pipeline/spec.py", *_REGISTRY)  # experiments and their variants; spec
 # a step's script reaches by import is listed (tests/test_dag.py checks it), and every entry exists
 GROUPS: dict[str, tuple[str, ...]] = {
     "data": ("data", "pipeline/data_steps.py", *_IO),
-    "train": (*_ENGINE, "pipeline/kinds", "pipeline/run_steps.py", *_REGISTRY, *_IO),
+    "train": (*_ENGINE, "pipeline/kinds", "pipeline/run_steps.py", "pipeline/scores.py", *_REGISTRY, *_IO),
     "aggregate": ("pipeline/aggregate.py", "stats.py", *_SPEC, *_IO),
     "analysis": (*_ENGINE, "pipeline/analyses", "pipeline/analysis_steps.py", "pipeline/kinds", "pipeline/run_steps.py",
-                 *_REGISTRY, "stats.py", "svm.py", *_IO),  # fmt: skip
+                 "pipeline/scores.py", *_REGISTRY, "stats.py", "svm.py", *_IO),  # fmt: skip
     "figure": ("pipeline/figures", *_ENGINE, *_SPEC, *_IO),
     "report": ("report", "stats.py", *_SPEC, *_IO),
 }
