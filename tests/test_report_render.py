@@ -249,12 +249,12 @@ def test_build_report_computes_provenance_when_not_given(tree: Path) -> None:
 # --- the shipped templates against synthetic results of every experiment ------------------------------------------
 COUNTS = ("train_n", "val_n", "test_n", "n_epochs", "n_updates", "converged_epoch")
 RATES = ("train_acc", "val_acc", "test_acc", "test_auc", "train_loss", "val_loss", "test_loss", "final_train_loss",
-         "final_val_loss", "seconds", "job_seconds", "cv_acc", "best_epoch")  # fmt: skip
+         "final_val_loss", "final_loss", "seconds", "job_seconds", "cv_acc", "best_epoch")  # fmt: skip
 
 
 def _fake_summary(exp, rng: np.random.Generator) -> dict:
     avg = {"precision": 0.9, "recall": 0.9, "f1-score": 0.9, "support": 100}
-    part_report = {"0": avg, "1": avg, "accuracy": 0.9, "macro avg": avg, "weighted avg": avg}
+    part_report = {**{str(d): avg for d in range(10)}, "accuracy": 0.9, "macro avg": avg, "weighted avg": avg}
     variants = {}
     for v in exp.variants:
         metrics = {}
