@@ -48,6 +48,7 @@ from . import analysis_tables
 from .claims import EpochNotRun, Results, epoch_curve, evaluate_claims, load_claims, lookup, per_seed_values
 from .claims.ranking import DEFAULT_LEVEL, DEFAULT_N_BOOT, measure, order_text
 from .fmt import as_written, fmt, num
+from .publish import error_text
 from .tables import claims_summary, claims_table, classification_table, results_table
 
 if TYPE_CHECKING:  # for annotations only: page.py builds on this module
@@ -377,10 +378,25 @@ class Placeholders:
             "analysis": self.analysis_value,
         }
 
+        template = self.inputs.template or self.inputs.spec.get("template")
+
         def sub(m: re.Match) -> str:
             name, arg = m.group(1), re.sub(r"\s+", " ", m.group(2) or "").strip()  # a placeholder may wrap lines
             if name not in handlers:
-                raise KeyError(f"unknown placeholder {{{{{name}}}}} in template {self.inputs.spec.get('template')}")
-            return handlers[name](arg)
+                raise KeyError(f"unknown placeholder {{{{{name}}}}} in template {template}")
+            try:
+                return handlers[name](arg)
+            except Exception as exc:  # the same kind of error, saying where: template, line and placeholder
+                shown = f"{{{{{name}:{arg}}}}}" if arg else f"{{{{{name}}}}}"
+                where = f"template {template}, line {text.count(chr(10), 0, m.start()) + 1}: {shown}"
+                raise _located(exc, f"{where}: {error_text(exc)}") from exc
 
         return PLACEHOLDER.sub(sub, text)
+
+
+def _located(exc: Exception, message: str) -> Exception:
+    """An exception of ``exc``'s type with ``message`` (a RuntimeError when that type takes other arguments)."""
+    try:
+        return type(exc)(message)
+    except Exception:
+        return RuntimeError(message)
