@@ -104,10 +104,13 @@ def building(page: str, layout: paths.Layout) -> Iterator[None]:
     except Exception as exc:
         status = {"page": page, "state": "failed", "time": _now(), "error": error_text(exc),
                   "log": layout.log("report", page)}  # fmt: skip
-        write_json(status_file, status)
-        marked = mark_stale(*published(layout, page), status)
-        kept = f"kept {', '.join(map(str, marked))}, marked stale" if marked else "no published page to keep"
-        log.error("page %s not built (%s); status in %s", page, kept, status_file)
+        try:
+            write_json(status_file, status)
+            marked = mark_stale(*published(layout, page), status)
+            kept = f"kept {', '.join(map(str, marked))}, marked stale" if marked else "no published page to keep"
+            log.error("page %s not built (%s); status in %s", page, kept, status_file)
+        except Exception as record:  # the build's own error is the one to report
+            log.error("page %s not built, and its failure could not be recorded in %s: %s", page, status_file, record)
         raise
     write_json(status_file, {"page": page, "state": "built", "time": _now()})
 
