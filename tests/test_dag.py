@@ -252,7 +252,7 @@ def package_copy(tmp_path: Path, monkeypatch) -> Path:
 
 
 def _clear_fingerprints() -> None:
-    for cached in (code.fingerprint, code.kind_files, code.imports_of):
+    for cached in (code.fingerprint, code.kind_files, code.imports_of, code.module_file, code._source):
         cached.cache_clear()
 
 

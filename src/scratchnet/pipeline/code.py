@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -50,6 +51,11 @@ KIND_STEPS: dict[str, str] = {"train": "run", "analysis": "analysis", "figure": 
 NOT_OUTPUT = frozenset({"pipeline/runner.py", "pipeline/params.py", "pipeline/code.py", "pipeline/kind_index.py"})
 
 
+@cache
+def _source(f: Path) -> bytes:
+    return f.read_bytes()
+
+
 def _files(entry: str) -> list[Path]:
     p = PACKAGE / entry
     if p.is_dir():
@@ -57,6 +63,7 @@ def _files(entry: str) -> list[Path]:
     return [p] if p.is_file() else []
 
 
+@cache
 def module_file(module: str) -> Path | None:
     """The source file of a ``scratchnet...`` module name (a package: its ``__init__.py``), None if there is none
     (a name imported from a module rather than a module)."""
@@ -74,6 +81,18 @@ def module_files(module: str) -> set[Path]:
     return {f for i in range(1, len(parts) + 1) if (f := module_file(".".join(parts[:i]))) is not None}
 
 
+def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every statement of ``tree``, nested ones too (in functions, classes, if/try/with/for/match blocks); an import
+    is a statement, so these hold every import."""
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            todo.extend(getattr(node, name, None) or [])
+
+
 @cache
 def imports_of(file: Path) -> frozenset[Path]:
     """The package modules ``file`` imports, anywhere in it (absolute ``scratchnet.`` and relative imports, with the
@@ -81,7 +100,7 @@ def imports_of(file: Path) -> frozenset[Path]:
     here = ["scratchnet", *file.relative_to(PACKAGE).with_suffix("").parts]
     package = here[:-1]  # the package a relative import starts from (for __init__.py: the package itself)
     out = set()
-    for node in ast.walk(ast.parse(file.read_text(), str(file))):
+    for node in _statements(ast.parse(file.read_text(), str(file))):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -136,7 +155,7 @@ def fingerprint(step: str, kind: str | None = None) -> str:
     h = hashlib.sha256()
 
     def add(f: Path) -> None:
-        h.update(str(f.relative_to(PACKAGE)).encode() + b"\0" + f.read_bytes() + b"\0")
+        h.update(str(f.relative_to(PACKAGE)).encode() + b"\0" + _source(f) + b"\0")
 
     for entry in GROUPS[step]:
         for f in _files(entry):
