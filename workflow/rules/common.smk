@@ -11,6 +11,7 @@ from scratchnet.pipeline.reasons import shorten_job_reasons
 from scratchnet.pipeline.scheduler import coalesce_reevaluation
 from scratchnet.pipeline.validate import validate_config
 from scratchnet.report import TEMPLATES
+from scratchnet.report.index import refresh_index
 from scratchnet.report.provenance import config_hash
 
 # Without this, Snakemake's scheduler starts one more once-a-second re-evaluation chain per finished job, and its own
@@ -61,6 +62,7 @@ localrules:
     figure,
     report,
     index,
+    publish,
 
 
 def run_threads(wc):

@@ -57,6 +57,7 @@ from .claims.rule import RULE_TEXT
 from .claims.value import seed_of
 from .coverage import Coverage, coverage, seed_lines
 from .fmt import as_written, fmt, num
+from .publish import error_text
 from .tables import claims_summary, claims_table, classification_table, results_table, table_grids
 
 if TYPE_CHECKING:  # for annotations only: page.py builds on this module
@@ -521,10 +522,25 @@ class Placeholders:
     def fill(self, text: str) -> str:
         """``text`` (a template) with every placeholder filled; an unknown placeholder is a KeyError."""
 
+        template = self.inputs.template or self.inputs.spec.get("template")
+
         def sub(m: re.Match) -> str:
             name, arg = _name_arg(m)
             if name not in NAMES:
-                raise KeyError(f"unknown placeholder {{{{{name}}}}} in template {self.inputs.spec.get('template')}")
-            return getattr(self, NAMES[name])(arg)
+                raise KeyError(f"unknown placeholder {{{{{name}}}}} in template {template}")
+            try:
+                return getattr(self, NAMES[name])(arg)
+            except Exception as exc:  # the same kind of error, saying where: template, line and placeholder
+                shown = f"{{{{{name}:{arg}}}}}" if arg else f"{{{{{name}}}}}"
+                where = f"template {template}, line {text.count(chr(10), 0, m.start()) + 1}: {shown}"
+                raise _located(exc, f"{where}: {error_text(exc)}") from exc
 
         return PLACEHOLDER.sub(sub, text)
+
+
+def _located(exc: Exception, message: str) -> Exception:
+    """An exception of ``exc``'s type with ``message`` (a RuntimeError when that type takes other arguments)."""
+    try:
+        return type(exc)(message)
+    except Exception:
+        return RuntimeError(message)
