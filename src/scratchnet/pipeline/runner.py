@@ -1,15 +1,20 @@
 """Run a pipeline step under Snakemake's ``script:`` directive: logging and stderr into the rule's log file,
-BLAS threads capped at the job's ``threads``, and a failure reported as one clear line plus the traceback."""
+BLAS threads capped at the job's ``threads``, the job's inputs verified against their manifests before the step and
+its outputs' manifests written after it (:mod:`.manifest`), and a failure reported as one clear line plus the
+traceback. An input that fails verification is moved aside, so that the next run rebuilds it (:mod:`.rebuild`)."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from threadpoolctl import threadpool_limits
+
+from . import manifest
 
 
 def run_step(smk: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -27,12 +32,52 @@ def run_step(smk: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
     name = getattr(smk, "rule", func.__name__)
     try:
         with threadpool_limits(limits=max(1, int(smk.threads))):
-            return func(*args, **kwargs)
-    except Exception as exc:  # report, then fail the job
-        logging.getLogger(name).error("%s failed: %s\n%s", name, exc, traceback.format_exc())
-        print(f"ERROR in {name}: {exc}" + (f" (log: {log_path})" if log_path else ""), file=terminal)
+            inputs = _verify(smk)
+            result = func(*args, **kwargs)
+            _record(smk, name, inputs)
+            return result
+    except Exception as exc:  # report, then fail the job (an input that failed verification is moved aside first)
+        msg = _rejected(exc) if isinstance(exc, manifest.IntegrityError) else str(exc)
+        logging.getLogger(name).error("%s failed: %s\n%s", name, msg, traceback.format_exc())
+        print(f"ERROR in {name}: {msg}" + (f" (log: {log_path})" if log_path else ""), file=terminal)
         raise SystemExit(1) from None
     finally:
         sys.stderr = terminal
         if log_file:
             log_file.close()
+
+
+def _verify(smk: Any) -> dict[str, manifest.Check]:
+    """Remove the manifests of the job's outputs (about to be rewritten) and verify its inputs; log what it cost."""
+    t = time.perf_counter()
+    manifest.forget(list(smk.output))
+    inputs = manifest.verify_inputs(list(smk.input))
+    n_verified = sum(c.verified for c in inputs.values())
+    logging.getLogger("integrity").info(
+        "%d inputs (%d verified against their manifests, %d without one), %d bytes hashed in %.4f s",
+        len(inputs), n_verified, len(inputs) - n_verified, sum(c.hashed for c in inputs.values()),
+        time.perf_counter() - t,
+    )  # fmt: skip
+    return inputs
+
+
+def _record(smk: Any, rule: str, inputs: dict[str, manifest.Check]) -> None:
+    """Write the manifests of the job's outputs; log what it cost."""
+    t = time.perf_counter()
+    wildcards = dict(smk.wildcards.items()) if hasattr(smk.wildcards, "items") else {}
+    outputs = manifest.record(list(smk.output), inputs, rule, wildcards, getattr(smk.params, "code", None))
+    logging.getLogger("integrity").info(
+        "%d outputs recorded, %d bytes hashed in %.4f s", len(outputs), sum(c.hashed for c in outputs),
+        time.perf_counter() - t,
+    )  # fmt: skip
+
+
+def _rejected(exc: manifest.IntegrityError) -> str:
+    """The error of a file that failed verification, after moving it aside: what happened and how it is rebuilt."""
+    moved = manifest.reject(exc.path)
+    where = f" Moved aside to {moved} (kept for inspection)." if moved else ""
+    return (
+        f"{exc}.{where} To rebuild it and what is made from it, run the same snakemake command again (a file whose "
+        f"manifest outlives it is rebuilt), or build it alone now: snakemake --cores 1 {exc.path} (with this run's "
+        f"--configfile)"
+    )
