@@ -6,6 +6,7 @@ from scratchnet.pipeline import paths
 from scratchnet.pipeline.cluster import check_slurm_controller
 from scratchnet.pipeline.code import fingerprint
 from scratchnet.pipeline.dag import Dag
+from scratchnet.pipeline.rebuild import force_rebuild
 from scratchnet.pipeline.scheduler import coalesce_reevaluation
 from scratchnet.pipeline.validate import validate_config
 from scratchnet.report import TEMPLATES
@@ -27,6 +28,12 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 JOBS = Dag(config)
 L = JOBS.layout
+
+# An artefact whose manifest outlives it (moved aside by a job that found it edited or truncated, or deleted) is
+# rebuilt by this run, with what is made from it (scratchnet/pipeline/rebuild.py). Not in a cluster job's own
+# Snakemake, which runs just its job.
+if workflow.is_main_process:
+    force_rebuild([L.results, L.reports])
 
 
 wildcard_constraints:
