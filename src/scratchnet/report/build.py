@@ -19,7 +19,7 @@ from .claims import EpochNotRun, Results, evaluate_claim, lookup
 from .fmt import fmt, mean_sd
 from .index import build_index
 from .page import Page, ReportInputs, provenance_md, to_html
-from .provenance import provenance
+from .provenance import inputs_verified, provenance
 from .tables import md_table
 
 TEMPLATES = paths.TEMPLATES
@@ -61,12 +61,16 @@ def build_report_page(
     html_out: str | Path,
     template: str | None = None,
     seed_text: str | None = None,
+    inputs: list[str] | None = None,
 ) -> None:
     """:func:`build_report` from the report rule's parameters: experiments as :meth:`Experiment.to_dict`, the output
     roots as :meth:`Layout.to_dict`, the merged configuration's hash, the benchmark files of the page's jobs and a
     directory of the workflow's git checkout (for the provenance section); the template file, and the seed report's
-    text (its path and digest go into the provenance; ``spec["seed_file"]`` named but not found is said there)."""
+    text (its path and digest go into the provenance; ``spec["seed_file"]`` named but not found is said there);
+    the job's input files, verified against their manifests and counted in the provenance."""
     prov = provenance(None, benchmarks, repo_dir, config_sha256=config_sha256)
+    if inputs is not None:
+        prov["inputs"] = inputs_verified(inputs, (layout["results"], layout["reports"]))
     if seed_text:
         prov["seed_text"] = {"path": str(seed_text), "sha256": hashlib.sha256(Path(seed_text).read_bytes()).hexdigest()}
     elif spec.get("seed_file"):
