@@ -125,15 +125,25 @@ def test_an_unreadable_manifest_is_named(built: dict[str, Path]) -> None:
     assert err.value.kind == "manifest"
 
 
-def test_forget_reject_and_missing_artefacts(built: dict[str, Path]) -> None:
+def test_reject_marks_for_rebuilding_and_the_job_that_rewrites_it_forgets(built: dict[str, Path]) -> None:
     root = built["data"].parent
-    assert manifest.missing_artefacts([root]) == []
-    moved = manifest.reject(built["metrics"])
-    assert moved == built["metrics"].with_name("metrics.json.rejected") and moved.exists()
-    assert manifest.reject(built["metrics"]) is None  # already moved aside (by another job)
-    assert manifest.missing_artefacts([root]) == [str(built["metrics"])]
-    manifest.forget([built["metrics"]])
-    assert manifest.missing_artefacts([root]) == []
+    assert manifest.to_rebuild([root]) == {}
+    edit_keeping_size(built["metrics"])
+    bad = sha(built["metrics"])
+    kept = manifest.reject(built["metrics"], "why")
+    assert kept == built["metrics"].with_name("metrics.json.rejected") and sha(kept) == bad
+    assert sha(built["metrics"]) == bad  # left in place: other jobs reading it fail the same way
+    assert manifest.marker_path(built["metrics"]).read_text() == "why\n"
+    assert manifest.to_rebuild([root]) == {str(built["metrics"]): "it failed verification; the bad copy is "
+                                           "metrics.json.rejected"}  # fmt: skip
+    manifest.forget([built["metrics"]])  # the evaluate job starts again
+    assert manifest.to_rebuild([root]) == {} and not manifest_path(built["metrics"]).exists() and kept.exists()
+
+
+def test_a_deleted_artefact_whose_manifest_remains_is_rebuilt(built: dict[str, Path]) -> None:
+    built["metrics"].unlink()
+    assert manifest.to_rebuild([built["data"].parent]) == {str(built["metrics"]): "deleted"}
+    assert manifest.reject(built["metrics"], "gone") is None  # nothing to keep
 
 
 def test_record_skips_an_output_that_was_not_written(tmp_path: Path) -> None:
@@ -163,7 +173,7 @@ def test_run_step_verifies_inputs_and_records_outputs(built: dict[str, Path], tm
     assert "integrity: 1 outputs recorded" in log
 
 
-def test_run_step_moves_a_bad_input_aside_and_says_how_it_is_rebuilt(
+def test_run_step_marks_a_bad_input_for_rebuilding_and_says_how(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     table = tmp_path / "tables" / "x.json"
@@ -177,9 +187,10 @@ def test_run_step_moves_a_bad_input_aside_and_says_how_it_is_rebuilt(
     err = capsys.readouterr().err
     assert f"ERROR in aggregate: {built['metrics']}: edited after the evaluate job wrote it" in err
     assert recorded in err and edited in err
-    assert f"Moved aside to {built['metrics']}.rejected" in err
-    assert f"snakemake --cores 1 {built['metrics']}" in err
-    assert not built["metrics"].exists() and sha(Path(f"{built['metrics']}.rejected")) == edited
+    assert f"Kept as {built['metrics']}.rejected for inspection." in err
+    assert "The next run of the same snakemake command rebuilds it, and what is made from it" in err
+    assert f"snakemake --cores 1 --forcerun {built['metrics']} (with this run's --configfile)" in err
+    assert sha(Path(f"{built['metrics']}.rejected")) == edited and manifest.marker_path(built["metrics"]).exists()
     assert not manifest_path(table).exists()  # the job's own outputs lose their manifests when it starts
 
 
@@ -187,7 +198,7 @@ def test_run_step_moves_a_bad_input_aside_and_says_how_it_is_rebuilt(
 def test_force_rebuild_adds_the_files_of_this_dag_to_its_forced_files(
     built: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    manifest.reject(built["metrics"])
+    manifest.reject(built["metrics"], "edited")
     root = str(built["data"].parent)
     calls = []
 
@@ -195,15 +206,15 @@ def test_force_rebuild_adds_the_files_of_this_dag_to_its_forced_files(
         calls.append(dag)
 
     monkeypatch.setattr(rebuild, "_ORIGINAL", original)  # installed already: force_rebuild only collects the files
-    assert rebuild.force_rebuild([root, str(built["data"].parent / "absent")]) == [str(built["metrics"])]
+    assert list(rebuild.force_rebuild([root, str(built["data"].parent / "absent")])) == [str(built["metrics"])]
     other = SimpleNamespace(output=[os.path.join(root, "other.json")])
     producer = SimpleNamespace(output=[str(built["metrics"]), os.path.join(root, "run", "predictions.npz")])
     dag = SimpleNamespace(jobs=[other, producer], forcefiles=set())
     asyncio.run(rebuild._check_incomplete(dag))
     assert calls == [dag] and dag.forcefiles == {str(built["metrics"])}
     err = capsys.readouterr().err
-    assert "Integrity: 1 file(s) whose manifest outlives them are rebuilt" in err
-    assert "moved aside as metrics.json.rejected: it failed verification" in err
+    assert "Integrity: 1 file(s) to rebuild, with what is made from them:" in err
+    assert f"{built['metrics']} (it failed verification; the bad copy is metrics.json.rejected)" in err
 
 
 def test_force_rebuild_wraps_snakemakes_check_incomplete_once(
@@ -212,7 +223,7 @@ def test_force_rebuild_wraps_snakemakes_check_incomplete_once(
     import snakemake.api  # noqa: F401 - snakemake.dag imports only after it (circular imports), as in a run
     from snakemake.dag import DAG
 
-    manifest.reject(built["metrics"])
+    built["metrics"].unlink()
     monkeypatch.setattr(rebuild, "_ORIGINAL", None)
     monkeypatch.setattr(DAG, "check_incomplete", DAG.check_incomplete)  # put back after the test
     original = DAG.check_incomplete
@@ -239,20 +250,22 @@ def test_verify_lists_edited_truncated_missing_orphaned_and_notes(built: dict[st
     (root / "truncated.json").write_text("{")
     (root / "gone.json").unlink()
     write_json(root / "by_hand.csv", {"a": 1})
-    (root / "old.json.rejected").write_text("{}")
+    write_json(root / "marked.json", {"acc": 0.5})
+    record([root / "marked.json"], {}, "evaluate")
+    manifest.reject(root / "marked.json", "found edited")  # a job found it bad (it is fine again: restored by hand)
     (root / ".ok.json.0123456789ab.tmp").write_text("")
     manifest._CACHE.clear()
     assert verify.main([str(root)]) == 1
     out = capsys.readouterr().out
     lines = {line.split()[1].rstrip(":"): line.split()[0] for line in out.splitlines() if not line.startswith("verify")}
     expected = {"edited.json": "edited", "truncated.json": "truncated", "gone.json": "missing",
-                "by_hand.csv": "orphaned", "old.json.rejected": "rejected",
+                "by_hand.csv": "orphaned", "marked.json": "marked", "marked.json.rejected": "rejected",
                 ".ok.json.0123456789ab.tmp": "leftover"}  # fmt: skip
     assert lines == {str(root / name): kind for name, kind in expected.items()}
     assert "1 edited, 1 truncated, 1 missing, 1 orphaned" in out.splitlines()[-1]
-    assert "4 artefacts" in out.splitlines()[-1]  # edited, truncated, ok, by_hand (gone is missing: not counted)
+    assert "5 artefacts" in out.splitlines()[-1]  # edited, truncated, ok, by_hand, marked (gone: not counted)
     assert verify.main([str(root), "--reject"]) == 1
-    assert (root / "edited.json.rejected").exists() and not (root / "edited.json").exists()
+    assert (root / "edited.json.rejected").exists() and manifest.marker_path(root / "edited.json").exists()
     assert verify.main(["/nonexistent/results"]) == 2
 
 

@@ -5,8 +5,7 @@ manifest beside it, and every job verifies the files it reads against their mani
 travels with the file when a folder is copied and ``python -m scratchnet.pipeline.verify`` works on any subtree. It
 is not a declared output (Snakemake neither removes nor checks it): the job that owns an artefact removes its
 manifest when it starts (:func:`forget`) and writes it, atomically, once its step has returned (:func:`record`), so
-a manifest stands only beside an artefact whose job completed. A manifest whose artefact is gone is what the next
-DAG build rebuilds (:mod:`.rebuild`).
+a manifest stands only beside an artefact whose job completed.
 
 **What.** ``{"format", "artefact" (the file name), "sha256", "size", "mtime_ns", "job": {"rule", "wildcards",
 "code" (the rule's code fingerprint), "outputs": {path: sha256}, "inputs": {path: sha256}}}``: the artefact, its
@@ -24,6 +23,11 @@ mtime (in ns) equal those recorded when it was written, and hashed in full when 
 a copy that did not keep times); ``verify`` hashes everything.
 
 **A mismatch** raises :class:`IntegrityError`, naming the file, its manifest, both digests and the job that wrote it.
+The job that found it marks the file for rebuilding (:func:`reject`: a marker ``.<name>.rebuild``, and a copy
+``<name>.rejected`` kept for inspection) and fails. The bad file stays where it is, so other jobs of the same run that
+read it fail with the same message (a file taken away under a running Snakemake would stop the whole run with a
+"missing files" error instead). The next DAG build rebuilds every marked file, and every file whose manifest
+outlives it (:func:`to_rebuild`, :mod:`.rebuild`); the job that rewrites a file removes its marker.
 A file without a manifest (written by hand, or before manifests were recorded) is read, and counted as unverified.
 """
 
@@ -32,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,25 +47,28 @@ from ..atomic import atomic_write_bytes
 __all__ = [
     "FORMAT",
     "SUFFIX",
+    "REBUILD",
     "REJECTED",
     "TRUST_STAT_ABOVE",
     "Check",
     "IntegrityError",
     "artefact_of",
+    "marker_path",
     "check",
     "file_sha256",
     "forget",
     "manifest_path",
-    "missing_artefacts",
     "read_manifest",
     "record",
     "reject",
+    "to_rebuild",
     "verify_inputs",
 ]
 
 FORMAT = "scratchnet-manifest/1"
 SUFFIX = ".manifest.json"
-REJECTED = ".rejected"  # a file that failed verification, moved aside by the job that found it
+REBUILD = ".rebuild"  # marker suffix: .<name>.rebuild, a file a job found edited or truncated
+REJECTED = ".rejected"  # <name>.rejected: the bad content, kept for inspection
 TRUST_STAT_ABOVE = 8 << 20  # bytes; larger files are trusted by size and mtime when both match the manifest
 
 
@@ -70,12 +78,19 @@ def manifest_path(path: str | os.PathLike) -> Path:
     return p.with_name(f".{p.name}{SUFFIX}")
 
 
-def artefact_of(manifest: str | os.PathLike) -> Path | None:
-    """The artefact a manifest file describes (None if ``manifest`` is not named like one)."""
-    m = Path(manifest)
-    if not (m.name.startswith(".") and m.name.endswith(SUFFIX)) or len(m.name) <= len(SUFFIX) + 1:
+def marker_path(path: str | os.PathLike) -> Path:
+    """The rebuild marker of ``path``: ``.<name>.rebuild`` in the same folder (see :func:`reject`)."""
+    p = Path(path)
+    return p.with_name(f".{p.name}{REBUILD}")
+
+
+def artefact_of(name: str | os.PathLike, suffix: str = SUFFIX) -> Path | None:
+    """The artefact a manifest (or, with ``suffix=REBUILD``, a rebuild marker) describes; None if ``name`` is not
+    named like one."""
+    m = Path(name)
+    if not (m.name.startswith(".") and m.name.endswith(suffix)) or len(m.name) <= len(suffix) + 1:
         return None
-    return m.with_name(m.name[1 : -len(SUFFIX)])
+    return m.with_name(m.name[1 : -len(suffix)])
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -169,7 +184,7 @@ def check(path: str | os.PathLike, *, hash_unrecorded: bool = False, full: bool 
             path,
             "missing",
             f"{path}: missing, though its manifest {manifest_path(path)} records it as written by the {rule} job "
-            f"(SHA-256 {doc['sha256']}): moved aside by a job that found it corrupt, or deleted",
+            f"(SHA-256 {doc['sha256']}): deleted after it was written",
         ) from None
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == _signature(st) and not full:
@@ -200,9 +215,10 @@ def verify_inputs(paths: Iterable[str | os.PathLike]) -> dict[str, Check]:
 
 
 def forget(outputs: Iterable[str | os.PathLike]) -> None:
-    """Remove the manifests of a job's outputs (when it starts: the outputs are about to be rewritten)."""
+    """Remove the manifests and rebuild markers of a job's outputs (when it starts: they are about to be rewritten)."""
     for o in outputs:
         manifest_path(o).unlink(missing_ok=True)
+        marker_path(o).unlink(missing_ok=True)
         _CACHE.pop(os.path.abspath(o), None)
 
 
@@ -245,30 +261,35 @@ def record(
     return [c for _, _, c in checks]
 
 
-def reject(path: str | os.PathLike) -> Path | None:
-    """Move a file that failed verification aside to ``<name>.rejected`` (kept for inspection; an older rejected
-    copy is replaced), leaving its manifest, so that the next DAG build rebuilds it. None when it was already gone
-    (another job moved it)."""
+def reject(path: str | os.PathLike, why: str) -> Path | None:
+    """Mark a file that failed verification for rebuilding: write ``.<name>.rebuild`` (holding ``why``) and keep its
+    content as ``<name>.rejected`` (a hard link where the file system allows it, else a copy; an older one is
+    replaced). The file itself stays, so that other jobs reading it fail the same way. Returns the kept copy (None
+    when the file is gone)."""
     p = Path(path)
-    dest = p.with_name(p.name + REJECTED)
+    kept = p.with_name(p.name + REJECTED)
+    kept.unlink(missing_ok=True)
     try:
-        os.replace(p, dest)
+        os.link(p, kept)
     except FileNotFoundError:
-        return None
-    _CACHE.pop(os.path.abspath(p), None)
-    return dest
+        kept = None
+    except OSError:  # no hard links on this file system
+        shutil.copyfile(p, kept)
+    atomic_write_bytes(marker_path(p), (why.rstrip("\n") + "\n").encode())
+    return kept
 
 
-def missing_artefacts(roots: Iterable[str | os.PathLike]) -> list[str]:
-    """Artefacts whose manifest remains under ``roots`` while the file itself is gone (moved aside after failing
-    verification, deleted, or removed by Snakemake after a failed run), as paths under the given root. Reads
-    folder listings only: no file is opened."""
-    out: list[str] = []
+def to_rebuild(roots: Iterable[str | os.PathLike]) -> dict[str, str]:
+    """The artefacts under ``roots`` to rebuild, with why: a job found it edited or truncated (its rebuild marker),
+    or it is gone while its manifest remains (deleted, or removed by Snakemake after a failed run). Paths under the
+    given roots; reads folder listings only: no file is opened."""
+    out: dict[str, str] = {}
     for root in roots:
         for folder, _dirs, files in os.walk(root):
             names = set(files)
             for name in files:
-                artefact = artefact_of(name)
-                if artefact is not None and artefact.name not in names:
-                    out.append(os.path.join(folder, artefact.name))
-    return sorted(out)
+                if (a := artefact_of(name, REBUILD)) is not None:
+                    out[os.path.join(folder, a.name)] = f"it failed verification; the bad copy is {a.name}{REJECTED}"
+                elif (a := artefact_of(name)) is not None and a.name not in names:
+                    out.setdefault(os.path.join(folder, a.name), "deleted")
+    return dict(sorted(out.items()))

@@ -1,7 +1,7 @@
 """Run a pipeline step under Snakemake's ``script:`` directive: logging and stderr into the rule's log file,
 BLAS threads capped at the job's ``threads``, the job's inputs verified against their manifests before the step and
 its outputs' manifests written after it (:mod:`.manifest`), and a failure reported as one clear line plus the
-traceback. An input that fails verification is moved aside, so that the next run rebuilds it (:mod:`.rebuild`)."""
+traceback. An input that fails verification is marked for rebuilding by the next run (:mod:`.rebuild`)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def run_step(smk: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
             result = func(*args, **kwargs)
             _record(smk, name, inputs)
             return result
-    except Exception as exc:  # report, then fail the job (an input that failed verification is moved aside first)
+    except Exception as exc:  # report, then fail the job (an input that failed verification is marked for rebuilding)
         msg = _rejected(exc) if isinstance(exc, manifest.IntegrityError) else str(exc)
         logging.getLogger(name).error("%s failed: %s\n%s", name, msg, traceback.format_exc())
         print(f"ERROR in {name}: {msg}" + (f" (log: {log_path})" if log_path else ""), file=terminal)
@@ -73,11 +73,11 @@ def _record(smk: Any, rule: str, inputs: dict[str, manifest.Check]) -> None:
 
 
 def _rejected(exc: manifest.IntegrityError) -> str:
-    """The error of a file that failed verification, after moving it aside: what happened and how it is rebuilt."""
-    moved = manifest.reject(exc.path)
-    where = f" Moved aside to {moved} (kept for inspection)." if moved else ""
+    """The error of a file that failed verification, after marking it for rebuilding: what is wrong, where the bad
+    content is kept, and how it is rebuilt."""
+    kept = manifest.reject(exc.path, str(exc))
+    where = f" Kept as {kept} for inspection." if kept else ""
     return (
-        f"{exc}.{where} To rebuild it and what is made from it, run the same snakemake command again (a file whose "
-        f"manifest outlives it is rebuilt), or build it alone now: snakemake --cores 1 {exc.path} (with this run's "
-        f"--configfile)"
+        f"{exc}.{where} The next run of the same snakemake command rebuilds it, and what is made from it; or now: "
+        f"snakemake --cores 1 --forcerun {exc.path} (with this run's --configfile)"
     )

@@ -4,11 +4,11 @@
 
 lists every artefact that was **edited** or **truncated** since its job wrote it (both digests named), every
 manifest whose artefact is **missing**, and every file without a manifest (**orphaned**: written by hand, or before
-manifests were recorded); then, as notes that do not fail, copies that jobs moved aside after they failed
-verification (``*.rejected``) and temporary files left by interrupted writes. Exit status 1 when anything is edited,
-truncated, missing or orphaned, else 0. Every file is hashed in full (``--quick``: trust a large file whose size and
-mtime match, as jobs do). ``--reject`` moves edited and truncated files aside as a job would, so that the next
-``snakemake`` run rebuilds them (a missing file is rebuilt by the next run anyway).
+manifests were recorded); then, as notes that do not fail, files a job has **marked** for rebuilding, the bad
+copies jobs kept (``*.rejected``) and temporary files left by interrupted writes. Exit status 1 when anything is
+edited, truncated, missing or orphaned, else 0. Every file is hashed in full (``--quick``: trust a large file whose
+size and mtime match, as jobs do). ``--reject`` marks edited and truncated files for rebuilding as a job would, so
+that the next ``snakemake`` run rebuilds them (a missing file is rebuilt by the next run anyway).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import REJECTED, IntegrityError, artefact_of, check, manifest_path, reject
+from .manifest import REBUILD, REJECTED, IntegrityError, artefact_of, check, manifest_path, reject
 
 FAILING = ("edited", "truncated", "missing", "orphaned", "manifest")  # "manifest": a manifest that cannot be read
 _TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")  # scratchnet.atomic's temporary files
@@ -30,7 +30,7 @@ _TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")  # scratchnet.atomic's temporar
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # edited, truncated, missing, orphaned, manifest (unreadable); rejected, leftover (notes)
+    kind: str  # edited, truncated, missing, orphaned, manifest (unreadable); marked, rejected, leftover (notes)
     path: str
     detail: str
 
@@ -55,9 +55,12 @@ def _finding(folder: str, name: str, names: set[str], quick: bool, out: Audit) -
             return None
         return Finding("missing", os.path.join(folder, artefact.name),
                        f"its manifest {path} remains; the next snakemake run rebuilds it")  # fmt: skip
+    if (artefact := artefact_of(name, REBUILD)) is not None:
+        return Finding("marked", os.path.join(folder, artefact.name), "a job found it edited or truncated; the next "
+                       "snakemake run rebuilds it")  # fmt: skip
     if name.endswith(REJECTED):
-        return Finding("rejected", path, "moved aside by a job that found it edited or truncated; kept for "
-                       "inspection, delete it when done")  # fmt: skip
+        return Finding("rejected", path, "the content a job found edited or truncated, kept for inspection; delete "
+                       "it when done")  # fmt: skip
     if _TEMP.match(name):
         return Finding("leftover", path, "temporary file of an interrupted write")
     out.artefacts += 1
@@ -67,7 +70,7 @@ def _finding(folder: str, name: str, names: set[str], quick: bool, out: Audit) -
     try:
         c = check(path, full=not quick)
     except IntegrityError as exc:
-        return Finding(exc.kind, path, str(exc))
+        return Finding(exc.kind, path, str(exc).removeprefix(f"{path}: "))
     out.hashed += c.hashed if c else 0
     return None
 
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scratchnet.pipeline.verify", description=__doc__.split("\n\n")[0])
     ap.add_argument("roots", nargs="*", default=["results"], help="folders to check (default: results)")
     ap.add_argument("--quick", action="store_true", help="trust large files whose size and mtime match")
-    ap.add_argument("--reject", action="store_true", help="move edited and truncated files aside (rebuilt next run)")
+    ap.add_argument("--reject", action="store_true", help="mark edited and truncated files for the next run to rebuild")
     args = ap.parse_args(argv)
     try:
         result = audit(args.roots, quick=args.quick)
@@ -99,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for f in result.findings:
         print(f"{f.kind:<9} {f.path}: {f.detail}")
-        if args.reject and f.kind in ("edited", "truncated", "manifest") and (moved := reject(f.path)):
-            print(f"          moved aside to {moved}; the next snakemake run rebuilds it")
+        if args.reject and f.kind in ("edited", "truncated", "manifest"):
+            reject(f.path, f"{f.path}: {f.detail} (found by verify)")
+            print(f"          marked: the next snakemake run rebuilds it; the bad copy is kept as {f.path}.rejected")
     counts: dict[str, int] = {}
     for f in result.failed:
         counts[f.kind] = counts.get(f.kind, 0) + 1
