@@ -101,6 +101,18 @@ def test_a_large_file_is_trusted_by_size_and_mtime_and_hashed_when_they_differ(
         check(data)
 
 
+def test_a_large_file_touched_after_its_job_is_hashed_once_then_trusted_again(
+    built: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manifest, "TRUST_STAT_ABOVE", 10)
+    data = built["data"]
+    data.touch()  # as Snakemake touches every output after its job
+    assert check(data).hashed == data.stat().st_size  # the first reader hashes it...
+    assert json.loads(manifest_path(data).read_text())["mtime_ns"] == data.stat().st_mtime_ns  # ...and records it
+    manifest._CACHE.clear()  # the next job
+    assert check(data).hashed == 0
+
+
 def test_a_file_without_manifest_is_read_and_counted_unverified(tmp_path: Path) -> None:
     f = tmp_path / "by_hand.json"
     write_json(f, {"a": 1})

@@ -19,8 +19,10 @@ file is hashed at most once per job.
 **How cheap.** SHA-256 runs at about 0.8 GB/s on our machines. A file up to :data:`TRUST_STAT_ABOVE` (8 MiB: metrics,
 histories, models, predictions, tables, figures, pages) is hashed at every check. A larger one (prepared datasets and
 standardised splits, up to 220 MB with MNIST, read by every train job of their split) is trusted when its size and
-mtime (in ns) equal those recorded when it was written, and hashed in full when either differs (an edit, a truncation,
-a copy that did not keep times); ``verify`` hashes everything.
+mtime (in ns) equal those in its manifest, and hashed in full when either differs (an edit, a truncation, a copy that
+did not keep times, and Snakemake's own touch of every output after its job); a full hash that matches records the
+file's new mtime in the manifest, so a large file is hashed once after it is written, not once per reader.
+``verify`` hashes everything.
 
 **A mismatch** raises :class:`IntegrityError`, naming the file, its manifest, both digests and the job that wrote it.
 The job that found it marks the file for rebuilding (:func:`reject`: a marker ``.<name>.rebuild``, and a copy
@@ -201,8 +203,27 @@ def check(path: str | os.PathLike, *, hash_unrecorded: bool = False, full: bool 
         if actual != doc["sha256"]:
             raise _mismatch(path, doc, actual, st.st_size)
         result = Check(str(path), actual, verified=True, hashed=st.st_size)
+        if st.st_size > TRUST_STAT_ABOVE and st.st_mtime_ns != doc["mtime_ns"]:
+            _refresh(path, doc, st)
     _CACHE[key] = (_signature(st), result)
     return result
+
+
+def _refresh(path: str | os.PathLike, doc: dict[str, Any], st: os.stat_result) -> None:
+    """Record the mtime of a large file just verified in full, when it has not changed while it was hashed, so that
+    the jobs after this one trust it by size and mtime again. Snakemake touches every output after its job (to
+    order mtimes), so the mtime a job records is always stale: without this, every train job would hash its split.
+    A manifest that cannot be written (read-only results) is left as it is."""
+    if _signature(os.stat(path)) != _signature(st):
+        return
+    try:
+        _write(path, {**doc, "mtime_ns": st.st_mtime_ns})
+    except OSError:
+        pass
+
+
+def _write(path: str | os.PathLike, doc: dict[str, Any]) -> None:
+    atomic_write_bytes(manifest_path(path), (json.dumps(doc, indent=1) + "\n").encode())
 
 
 def verify_inputs(paths: Iterable[str | os.PathLike]) -> dict[str, Check]:
@@ -256,7 +277,7 @@ def record(
     for p, st, c in checks:
         doc = {"format": FORMAT, "artefact": p.name, "sha256": c.sha256, "size": st.st_size,
                "mtime_ns": st.st_mtime_ns, "job": job}  # fmt: skip
-        atomic_write_bytes(manifest_path(p), (json.dumps(doc, indent=1) + "\n").encode())
+        _write(p, doc)
         _CACHE[os.path.abspath(p)] = (_signature(st), c)
     return [c for _, _, c in checks]
 
