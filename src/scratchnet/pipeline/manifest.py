@@ -20,10 +20,9 @@ file is hashed at most once per job.
 :data:`TRUST_STAT_ABOVE` (1 MiB: metrics, histories, most models, tables, figures, pages) is hashed at every check. A
 larger one (prepared datasets and standardised splits, up to 220 MB with MNIST, read by every train job of their
 split; the predictions of MNIST runs) is trusted when its size and mtime (in ns) equal those in its manifest, and
-hashed in full when either differs (an edit, a truncation, a copy that
-did not keep times, and Snakemake's own touch of every output after its job); a full hash that matches records the
-file's new mtime in the manifest, so a large file is hashed once after it is written, not once per reader.
-``verify`` hashes everything.
+hashed in full when either differs (an edit, a truncation, a copy that did not keep times, and Snakemake's own
+touch of every output after its job); a full hash that matches records the file's new mtime in the manifest, so a
+large file is hashed once after it is written, not once per reader. ``verify`` hashes everything.
 
 **A mismatch** raises :class:`IntegrityError`, naming the file, its manifest, both digests and the job that wrote it.
 The job that found it marks the file for rebuilding (:func:`reject`: a marker ``.<name>.rebuild``, and a copy
