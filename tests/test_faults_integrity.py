@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_workflow_behaviour import copy_workflow
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
@@ -51,10 +51,7 @@ def manifest_of(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict:
-    wd = tmp_path_factory.mktemp("integrity")
-    for item in ("Snakefile", "workflow", "config", "profiles", "environment.yml"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / item)
+    wd = copy_workflow(tmp_path_factory.mktemp("integrity"))
     proc = snakemake(wd, PAGE)
     assert proc.returncode == 0, proc.stderr[-6000:]
     files = (EDITED, META, TRUNCATED, TABLE, f"{REPORTS}/001.md", PAGE)
