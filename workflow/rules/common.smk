@@ -29,9 +29,8 @@ validate(config, schema="../schemas/config.schema.yaml")
 JOBS = Dag(config)
 L = JOBS.layout
 
-# An artefact whose manifest outlives it (moved aside by a job that found it edited or truncated, or deleted) is
-# rebuilt by this run, with what is made from it (scratchnet/pipeline/rebuild.py). Not in a cluster job's own
-# Snakemake, which runs just its job.
+# An artefact a job found edited or truncated, or one deleted while its manifest remains, is rebuilt by this run, with
+# what is made from it (scratchnet/pipeline/rebuild.py). Not in a cluster job's own Snakemake, which runs just its job.
 if workflow.is_main_process:
     force_rebuild([L.results, L.reports])
 

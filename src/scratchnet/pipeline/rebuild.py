@@ -40,6 +40,7 @@ from typing import Any
 from . import manifest
 
 _FORCED: dict[str, str] = {}  # normalised path -> why it is rebuilt
+_ORIGINAL: Any = None  # Snakemake's DAG.check_incomplete, once wrapped
 _SHOWN = 8  # files named in the warning; the rest are counted
 
 
@@ -60,9 +61,6 @@ async def _check_incomplete(self: Any) -> None:
     if files:
         _warn(files, "to rebuild, with what is made from them")
         self.forcefiles.update(files)
-
-
-_ORIGINAL: Any = None
 
 
 def force_rebuild(roots: Iterable[str | os.PathLike]) -> dict[str, str]:
