@@ -187,7 +187,7 @@ def test_figure_of_one_variant_reads_only_that_run(dag: Dag) -> None:
     files = dag.figure_inputs("001", "fig2_moons_boundary")
     run = "results/runs/s001_mlp_moons/default/seed0/"
     assert files == sorted(["results/splits/moons1000/data.npz"] + [run + f for f in
-                           ("model.npz", "history.json", "metrics.json", "predictions.npz")])  # fmt: skip
+                           ("model.npz", "model.json", "history.json", "metrics.json", "predictions.npz")])  # fmt: skip
 
 
 def test_split_figure_and_its_missing_data(dag: Dag) -> None:
@@ -232,7 +232,9 @@ def test_analysis_reads_one_run_per_seed_for_seed_all(merged_config, offline: Pa
     assert [r["seed"] for r in runs] == cfg["seeds"]
     assert runs[0]["model"] == "results/runs/s001_batch_size/batch_size16/seed0/model.npz"
     assert runs[0]["params"]["batch_size"] == 16 and runs[0]["data"] == "results/splits/moons1000/data.npz"
-    assert len(dag.analysis_inputs("a")) == 3 * len(cfg["seeds"]) + 1  # model, history, metrics per seed; one data
+    # model (weights and metadata), history, metrics, predictions per seed; one split (data and indices)
+    assert len(dag.analysis_inputs("a")) == 5 * len(cfg["seeds"]) + 2
+    assert "results/splits/moons1000/indices.npz" in dag.analysis_inputs("a")
     assert dag.analysis_missing("a") == ""
     assert [r["seed"] for r in dag.analysis_refs("b")["net"]] == [0]
     assert "emnist" in dag.analysis_missing("b")

@@ -88,7 +88,7 @@ def run(workdir: Path, *args: str, config: tuple[str, ...] = ()) -> tuple[int, s
 
 def fake_smk(log: Path) -> SimpleNamespace:
     """What a step's script passes to :func:`run_step` (the parts it reads)."""
-    return SimpleNamespace(log=[str(log)], threads=1, rule="step")
+    return SimpleNamespace(log=[str(log)], threads=1, rule="step", input=[], output=[], wildcards={}, params=None)
 
 
 @pytest.fixture()
@@ -232,7 +232,7 @@ def step():
     for _ in range(100):  # 10 s, unless stopped
         time.sleep(0.1)
     atomic_write_bytes(out, b"written after its Snakemake died")
-run_step(SimpleNamespace(log=[log], threads=1, rule="step"), step)
+run_step(SimpleNamespace(log=[log], threads=1, rule="step", input=[], output=[], wildcards={}, params=None), step)
 """
 
 

@@ -22,6 +22,7 @@ rule train:
 rule evaluate:
     input:
         model=L(paths.MODEL),
+        meta=L(paths.MODEL_META),
         history=L(paths.HISTORY),
         data=lambda wc: JOBS.run_data(wc.experiment, wc.variant),
     output:

@@ -47,8 +47,10 @@ KIND_STEPS: dict[str, str] = {"train": "run", "analysis": "analysis", "figure": 
 
 # Modules a step imports that cannot change its outputs: the step harness, parameter specs, these fingerprints, and
 # the kind index (which module holds a kind only decides where a job imports it from; that module is hashed, and
-# the kind's own line of the index with it).
-NOT_OUTPUT = frozenset({"pipeline/runner.py", "pipeline/params.py", "pipeline/code.py", "pipeline/kind_index.py"})
+# the kind's own line of the index with it), and the manifests beside the outputs (they record and verify digests;
+# the artefacts do not depend on them).
+NOT_OUTPUT = frozenset({"pipeline/runner.py", "pipeline/params.py", "pipeline/code.py", "pipeline/kind_index.py",
+                        "pipeline/manifest.py"})  # fmt: skip
 
 
 @cache

@@ -19,7 +19,7 @@ from .claims import EpochNotRun, Results, evaluate_claim, lookup
 from .fmt import fmt, mean_sd
 from .index import build_index
 from .page import Page, ReportInputs, provenance_md, to_html
-from .provenance import provenance
+from .provenance import inputs_verified, provenance
 from .publish import building, published
 from .tables import md_table
 
@@ -68,25 +68,28 @@ def build_report_page(
     seed_text: str | None = None,
     seed_config: list[str] | None = None,
     reduced: bool = False,
+    inputs: list[str] | None = None,
 ) -> None:
     """:func:`build_report` from the report rule's parameters: experiments as :meth:`Experiment.to_dict`, the output
     roots as :meth:`Layout.to_dict`, the merged configuration's hash, the benchmark files of the page's jobs and a
     directory of the workflow's git checkout (for the provenance section); the template file, and the seed report's
     text (its path and digest go into the provenance; ``spec["seed_file"]`` named but not found is said there), the
     seed files that declare the report (their ``OUR CHOICE`` comments are listed on the page) and whether this is a
-    reduced configuration.
+    reduced configuration; the job's input files, verified against their manifests and counted in the provenance.
 
     ``md_out``/``html_out`` are the staging files of :mod:`.publish`; links are written for the published page. A
     build that fails marks the published page stale and records the failure (:func:`.publish.building`)."""
     lay = paths.Layout(**layout)
     with building(report, lay):
         prov = provenance(None, benchmarks, repo_dir, config_sha256=config_sha256)
+        if inputs is not None:
+            prov["inputs"] = inputs_verified(inputs, (layout["results"], layout["reports"]))
         if seed_text:
             digest = hashlib.sha256(Path(seed_text).read_bytes()).hexdigest()
             prov["seed_text"] = {"path": str(seed_text), "sha256": digest}
         elif spec.get("seed_file"):
             prov["seed_text"] = {"path": str(spec["seed_file"])}
-        inputs = ReportInputs(
+        page = ReportInputs(
             report=report,
             spec=spec,
             experiments={name: Experiment.from_dict(d) for name, d in experiments.items()},
@@ -98,7 +101,7 @@ def build_report_page(
             seed_config=list(seed_config or []),
             reduced=reduced,
         )
-        build_report(inputs, md_out, html_out, links_from=published(lay, report)[0])
+        build_report(page, md_out, html_out, links_from=published(lay, report)[0])
 
 
 __all__ = [
