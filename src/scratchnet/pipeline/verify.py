@@ -63,6 +63,8 @@ def _finding(folder: str, name: str, names: set[str], quick: bool, out: Audit) -
                        "it when done")  # fmt: skip
     if _TEMP.match(name):
         return Finding("leftover", path, "temporary file of an interrupted write")
+    if os.path.basename(folder) == "pages" and name.endswith(".status.json"):
+        return None  # a page's build status (report.publish): bookkeeping of the last build, made from no input
     out.artefacts += 1
     if manifest_path(name).name not in names:
         return Finding("orphaned", path, "no manifest: not written by a pipeline job, or written before manifests "
