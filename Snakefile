@@ -5,31 +5,27 @@ import glob
 
 from snakemake.utils import min_version
 
-from scratchnet.pipeline.validate import check_yaml_files
+from scratchnet.pipeline.config_files import load_config_files
 
 min_version("9.0")
 
 
 # config.yaml, then one file per seed report (datasets, splits, experiments, analyses, figures), then - for the
-# reduced configuration (config/ci.yaml sets reduced: true) - the overlays in config/reduced/. A YAML syntax error
-# in any of them is reported with file, line and column before anything else.
-SEED_CONFIGS = sorted(glob.glob("config/seeds/*.yaml"))
-REDUCED_CONFIGS = sorted(glob.glob("config/reduced/*.yaml"))
-check_yaml_files(["config/config.yaml", *SEED_CONFIGS, *REDUCED_CONFIGS])
-
-
-configfile: "config/config.yaml"
-
-
-for _seed_config in SEED_CONFIGS:
-
-    configfile: _seed_config
-
-
-if config.get("reduced"):
-    for _overlay in REDUCED_CONFIGS:
-
-        configfile: _overlay
+# reduced configuration (config/ci.yaml sets reduced: true) - the overlays in config/reduced/, merged as configfile:
+# directives would merge them (the command line's --configfile and --config values still win), without Snakemake's
+# "Config file ... is extended by additional config specified via the command line" line per file. Every file is
+# checked first, all problems listed with their file: a YAML syntax error (line and column), an empty file or one that
+# is not a mapping, a section of the wrong type, an alias bomb, a name declared in two seed files, an overlay naming
+# something no seed file declares (scratchnet/pipeline/config_files.py).
+workflow.configfiles.extend(
+    load_config_files(
+        config,
+        ["config/config.yaml", *sorted(glob.glob("config/seeds/*.yaml"))],
+        sorted(glob.glob("config/reduced/*.yaml")),
+        workflow.config_settings.overwrite_config,
+        replace=workflow.config_settings.replace_workflow_config,
+    )
+)
 
 
 report: "workflow/report/workflow.rst"

@@ -10,4 +10,6 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
+# After a Snakemake killed with SIGKILL: remove its stale locks (no manual --unlock), unless a Snakemake still runs here.
+.venv/bin/python -m scratchnet.pipeline.lock
 exec .venv/bin/snakemake --cores "${CORES:-$(nproc)}" --keep-going "$@"

@@ -1,8 +1,9 @@
 """Configuration checks at DAG build (issue 8, item 1): one test per class of bad input, each asserting the message
 names the config file, the item (experiment and variant, figure, claim, analysis), the key and the suggestion.
 
-The fast tests call :func:`validate_config` / :func:`check_yaml_files` on modified copies of the shipped merged
-configuration; one slow test plants two mistakes in a copy of the workflow and runs ``snakemake -n``.
+The fast tests call :func:`validate_config` / :func:`check_yaml_files` (now in :mod:`scratchnet.pipeline.config_files`)
+on modified copies of the shipped merged configuration; one slow test plants two mistakes in a copy of the workflow
+and runs ``snakemake -n``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pytest
 import yaml
 
 from scratchnet.pipeline import registry
-from scratchnet.pipeline.validate import ConfigError, check_yaml_files, validate_config
+from scratchnet.pipeline.config_files import check_yaml_files
+from scratchnet.pipeline.validate import ConfigError, validate_config
 from scratchnet.report import TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[1]

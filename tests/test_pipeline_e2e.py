@@ -122,3 +122,38 @@ def test_mnist_came_from_the_mirror(built: Path) -> None:
     if not status.exists():
         pytest.skip("no experiment uses MNIST in this configuration")
     assert yaml.safe_load(status.read_text())["available"]
+
+
+KEY_LINE = re.compile(r"^\s*(?:-\s+)?([A-Za-z0-9_\"'.-]+)\s*:(?:\s|$)")
+
+
+def marked_keys(path: Path) -> list[tuple[int, str]]:
+    """(line, key) of every OUR CHOICE of a seed file: the key on its line, or on the next line that has one (a
+    comment of its own), or above it (inside a folded text); header comments before the first key are the file's
+    description, not a choice."""
+    lines = path.read_text().splitlines()
+    first_key = next((n for n, line in enumerate(lines) if KEY_LINE.match(line.split("#")[0])), len(lines))
+    out = []
+    for n, line in enumerate(lines):
+        if "OUR CHOICE" not in line or n < first_key:
+            continue
+        body = line.split("#")[0]
+        m = KEY_LINE.match(body)
+        if not m and "OUR CHOICE" in body:  # inside a folded text: the key above it
+            m = next((KEY_LINE.match(x) for x in reversed(lines[:n]) if KEY_LINE.match(x)), None)
+        elif not m:  # a comment on lines of its own: the key that follows
+            m = next((KEY_LINE.match(x.split("#")[0]) for x in lines[n + 1 :] if KEY_LINE.match(x.split("#")[0])), None)
+        if m:
+            out.append((n + 1, m.group(1).strip("\"'")))
+    return out
+
+
+def test_every_marked_choice_is_named_on_its_page(built: Path) -> None:
+    for f in sorted((ROOT / "config" / "seeds").glob("*.yaml")):
+        page = (built / REPORTS / f"{f.stem.split('_')[0]}.md").read_text()
+        section = page.split("## Our choices", 1)[1].split("\n## ", 1)[0]
+        named = re.findall(r"`([^`]+)` \(config/seeds/[^:]+:(\d+)\)", section)
+        for line, key in marked_keys(f):
+            assert any(path.split(".")[-1] == key for path, _ in named), (
+                f"{f.name}:{line}: OUR CHOICE on key {key!r} is not named in the page's 'Our choices' section"
+            )

@@ -301,7 +301,10 @@ def test_seed003_config_resolves(merged_config, reduced: bool) -> None:
             assert role in kind.roles and ref["experiment"] in exps, (name, role)
     n_grid = len(exps["s003_b_grid"].variants)
     n_search = len(exps["s003_c3_grid"].variants)
-    assert (n_grid, n_search) == ((4, 4) if reduced else (12, 36))
+    # the seed's 4 x 3 grid plus the cause variant "random" read as uniform (a fourth init), in both configurations
+    assert (n_grid, n_search) == ((8, 4) if reduced else (16, 36))
+    uniform = [v for v in exps["s003_b_grid"].variants if v.endswith("_initrandom_uniform")]
+    assert uniform and all(exps["s003_b_grid"].run_params(v)["init"] == "random_uniform" for v in uniform)
 
 
 # --- numbers and figures ----------------------------------------------------------------------------------------------

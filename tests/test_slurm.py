@@ -4,14 +4,14 @@ controller's job-completion log and, bit for bit, against the same targets run l
 failing on bad input, a job cancelled with scancel mid-run, the controller down).
 
 Skipped, with the reason, where no cluster answers and none can be started (not root, no apt-get, no SLURM binaries)
-or the executor plugin is not installed (``pip install -e ".[slurm]"``). Measurements are printed to the terminal
+or the executor plugin is not installed (``bash scripts/slurm-plugin.sh``, as CI does: beside the environment, put on
+``PYTHONPATH`` for the SLURM runs only; or ``pip install -e ".[slurm]"``). Measurements are printed to the terminal
 (also without ``-s``). ``SCRATCHNET_SLURM_EXTRA=1`` adds the controller-down fault and the timing of the same runs
 with and without job groups (about 4 min more).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -29,6 +29,7 @@ import pytest
 import yaml
 
 from scratchnet.pipeline import paths
+from scratchnet.pipeline.cluster import SLURM_PLUGIN, slurm_plugin_dir, slurm_plugin_in_environment
 from scratchnet.pipeline.spec import load_experiments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,7 @@ class Cluster:
     jobcomp: Path
     partition: str
     started_here: bool
+    pythonpath: str  # what the SLURM runs need on PYTHONPATH to find the executor plugin ("" when installed)
 
 
 @dataclass
@@ -136,8 +138,9 @@ def _default_partition() -> str:
 
 @pytest.fixture(scope="module")
 def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
-    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
-        pytest.skip('snakemake-executor-plugin-slurm is not installed (pip install -e ".[slurm]")')
+    plugin = "" if slurm_plugin_in_environment() else str(slurm_plugin_dir())
+    if plugin and not (Path(plugin) / SLURM_PLUGIN).is_dir():
+        pytest.skip(f"snakemake-executor-plugin-slurm not installed (bash scripts/slurm-plugin.sh puts it in {plugin})")
     ready, why = _node_ready()
     started_here = False
     if not ready:
@@ -151,7 +154,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     conf = _controller_config()
     if conf.get("JobCompType") != "jobcomp/filetxt" or not conf.get("JobCompLoc"):
         pytest.skip(f"the controller logs no finished jobs to a file (JobCompType={conf.get('JobCompType')})")
-    yield Cluster(Path(conf["JobCompLoc"]), _default_partition(), started_here)
+    yield Cluster(Path(conf["JobCompLoc"]), _default_partition(), started_here, plugin)
     if started_here:
         subprocess.run(["bash", str(LOCAL_SLURM), "stop"], capture_output=True, text=True, timeout=120)
 
@@ -192,6 +195,8 @@ def command(*args: str, cluster: Cluster | None = None, profile: str = "profiles
     if cluster is not None:
         # The profile takes the partition from SBATCH_PARTITION, as the README tells users to set it.
         env["SBATCH_PARTITION"] = cluster.partition
+        if cluster.pythonpath:  # the plugin beside the environment; SLURM jobs inherit it (sbatch --export=ALL)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (cluster.pythonpath, env.get("PYTHONPATH")) if p)
         cmd += [
             "--workflow-profile",
             profile,

@@ -6,6 +6,8 @@ from scratchnet.pipeline import paths
 from scratchnet.pipeline.cluster import check_slurm_controller
 from scratchnet.pipeline.code import fingerprint
 from scratchnet.pipeline.dag import Dag
+from scratchnet.pipeline.runner import mark_snakemake_process
+from scratchnet.pipeline.reasons import shorten_job_reasons
 from scratchnet.pipeline.scheduler import coalesce_reevaluation
 from scratchnet.pipeline.validate import validate_config
 from scratchnet.report import TEMPLATES
@@ -14,6 +16,13 @@ from scratchnet.report.provenance import config_hash
 # Without this, Snakemake's scheduler starts one more once-a-second re-evaluation chain per finished job, and its own
 # CPU use grows with the run (see scratchnet/pipeline/scheduler.py).
 coalesce_reevaluation()
+# A job's "reason:" line gives a long list of files as its count and the first few paths (a page waits for about 200
+# files): see scratchnet/pipeline/reasons.py.
+shorten_job_reasons()
+
+# Jobs inherit this process's pid, so that none outlives it: a job whose Snakemake is gone (killed) stops without
+# writing its outputs (see scratchnet/pipeline/runner.py).
+mark_snakemake_process()
 
 # Every problem of the merged configuration (schema, then each resolved run, analysis, figure and claim against the
 # registries) is listed at once, naming file, item and key, before any job runs; then the schema's defaults are set.

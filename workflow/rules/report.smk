@@ -15,13 +15,12 @@ rule report:
     params:
         spec=lambda wc: JOBS.reports[wc.report],
         experiments=lambda wc: {
-            e: JOBS.experiments[e].to_dict()
-            for e in JOBS.report_experiments(wc.report)
+            e: JOBS.experiments[e].to_dict() for e in JOBS.page_experiments(wc.report)
         },
         not_run=lambda wc: JOBS.not_run(wc.report),
         layout=L.to_dict(),
         config_sha256=config_hash(config),
-        repo_dir=workflow.basedir,
+        repo_dir=paths.portable(workflow.basedir),
         reduced=bool(config.get("reduced")),
         code=fingerprint("report"),
     script:
@@ -41,7 +40,7 @@ rule index:
     params:
         reports=JOBS.reports,
         config_sha256=config_hash(config),
-        repo_dir=workflow.basedir,
+        repo_dir=paths.portable(workflow.basedir),
         code=fingerprint("report"),
     script:
         "../scripts/index.py"

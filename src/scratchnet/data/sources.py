@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 import pooch
 
+from ..atomic import commit, raise_naming_path
 from .errors import DataError
 
 __all__ = [
@@ -220,9 +221,11 @@ def _install_stream(src: BinaryIO, target: Path, known_hash: str, source_label: 
                 f"{source_label} has the wrong {alg}: expected {expected}, actual {actual}; not copied to {target}"
             )
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
+        commit(tmp, target)
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise_naming_path(exc, target, tmp)  # a full disk names the file being written
         raise
     return target
 
@@ -431,16 +434,19 @@ class _Fetch:
 
     def _retrieve(self, rf: RawFile) -> Path:
         """Download ``rf`` with pooch (temporary file, hash checked before it is moved into place)."""
-        return Path(
-            pooch.retrieve(
-                rf.url,
-                known_hash=rf.known_hash,
-                fname=rf.name,
-                path=self.dest,
-                progressbar=False,
-                downloader=_downloader(),
+        try:
+            return Path(
+                pooch.retrieve(
+                    rf.url,
+                    known_hash=rf.known_hash,
+                    fname=rf.name,
+                    path=self.dest,
+                    progressbar=False,
+                    downloader=_downloader(),
+                )
             )
-        )
+        except OSError as exc:
+            raise_naming_path(exc, self.dest / rf.name)  # a full disk names the file being written
 
     def _download_archive(self) -> tuple[Path | None, str]:
         assert self.archive is not None

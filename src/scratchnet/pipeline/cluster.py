@@ -1,9 +1,15 @@
-"""Checks before work is submitted to a cluster."""
+"""Checks before work is submitted to a cluster, and where the SLURM executor plugin lives."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+SLURM_PLUGIN = "snakemake_executor_plugin_slurm"
 
 
 class ClusterUnavailable(RuntimeError):
@@ -28,3 +34,19 @@ def check_slurm_controller(timeout: float = 20.0) -> str:
             "(for the local test cluster: sudo bash scripts/local-slurm.sh start) or check SLURM_CONF."
         )
     return answer
+
+
+def slurm_plugin_dir(prefix: str | Path | None = None) -> Path:
+    """Where ``scripts/slurm-plugin.sh`` installs snakemake-executor-plugin-slurm for runs that submit to SLURM, to be
+    put on ``PYTHONPATH`` for them only: ``<prefix>/slurm-plugin/lib/pythonX.Y/site-packages``, the prefix being
+    this virtual environment's. Not the environment's own site-packages: Snakemake imports every executor plugin it
+    finds there at every start, and this one (2.8.0) runs ``scontrol show config`` when imported, which waits 10 s
+    where ``scontrol`` is installed and no controller answers (docs/upstream/slurm-plugin-scontrol-at-import.md)."""
+    base = str(Path(sys.prefix if prefix is None else prefix) / "slurm-plugin")
+    return Path(sysconfig.get_path("purelib", vars={"base": base, "platbase": base}))
+
+
+def slurm_plugin_in_environment() -> bool:
+    """Whether this Python finds the SLURM executor plugin as it is (installed into the environment, as by
+    ``pip install -e ".[slurm]"``, or on ``PYTHONPATH``), so that every Snakemake started like it imports it."""
+    return importlib.util.find_spec(SLURM_PLUGIN) is not None

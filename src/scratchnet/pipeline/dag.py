@@ -155,21 +155,36 @@ class Dag:
     def report_analyses(self, report: str) -> list[str]:
         return [name for name, a in self.analyses.items() if a["report"] == report]
 
+    def page_reports(self, report: str) -> set[str]:
+        """The reports whose results page ``report`` reads: its own, and those it declares (``reports.<id>.reads``)."""
+        return {report, *self.reports[report].get("reads", [])}
+
+    def page_experiments(self, report: str) -> list[str]:
+        """The experiments whose results page ``report`` reads (of its own report and those it declares it reads)."""
+        return [name for name, exp in self.experiments.items() if exp.report in self.page_reports(report)]
+
+    def page_analyses(self, report: str) -> list[str]:
+        return [name for name, a in self.analyses.items() if a["report"] in self.page_reports(report)]
+
     def not_run(self, report: str) -> dict[str, str]:
-        """Experiments and analyses of a report page that cannot run here, with the reason."""
-        out = {e: self.missing(e) for e in self.report_experiments(report)}
-        out.update({a: self.analysis_missing(a) for a in self.report_analyses(report)})
+        """Experiments and analyses whose results a report page reads that cannot run here, with the reason."""
+        out = {e: self.missing(e) for e in self.page_experiments(report)}
+        out.update({a: self.analysis_missing(a) for a in self.page_analyses(report)})
         return {k: v for k, v in out.items() if v}
 
     def report_inputs(self, report: str) -> dict[str, list[str]]:
+        """What a page is built from: the summaries and run histories of the experiments, and the analyses' results,
+        of its report and of those it declares it reads; the benchmarks of its own report's runs (its provenance's
+        compute time); its figures."""
         skip = self.not_run(report)
-        exps = [e for e in self.report_experiments(report) if e not in skip]
+        exps = [e for e in self.page_experiments(report) if e not in skip]
+        own = [e for e in self.report_experiments(report) if e not in skip]
         return {
             "summaries": [self.layout(paths.SUMMARY, experiment=e) for e in exps],
             "histories": [h for e in exps for h in self.run_files(paths.HISTORY, e)],
-            "benchmarks": [b for e in exps for t in (paths.BENCHMARK_TRAIN, paths.BENCHMARK_EVAL)
+            "benchmarks": [b for e in own for t in (paths.BENCHMARK_TRAIN, paths.BENCHMARK_EVAL)
                            for b in self.run_files(t, e)],  # fmt: skip
-            "analyses": [self.layout(paths.ANALYSIS_JSON, analysis=a) for a in self.report_analyses(report)
+            "analyses": [self.layout(paths.ANALYSIS_JSON, analysis=a) for a in self.page_analyses(report)
                          if a not in skip],  # fmt: skip
             "figures": [
                 self.layout(paths.FIGURE, report=report, figure=f)
@@ -180,7 +195,7 @@ class Dag:
 
     # --- targets --------------------------------------------------------------------------------------------------
     def report_template(self, report: str) -> str:
-        return str(paths.report_template(self.reports[report]))
+        return paths.portable(paths.report_template(self.reports[report]))
 
     def report_seed_text(self, report: str) -> list[str]:
         """The seed report's text as an input of its page, when it is there (a missing default place is no error:

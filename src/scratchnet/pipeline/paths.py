@@ -8,6 +8,7 @@ a ``tag`` (the reduced one has ``tag: reduced``), so both can live in one clone.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,3 +97,13 @@ def seed_text(spec: Mapping[str, Any], config: Mapping[str, Any]) -> Path | None
     if not name:
         return None
     return Path(name) if "/" in name else Path(config.get("seed_texts") or SEED_TEXTS) / name
+
+
+def portable(path: str | os.PathLike) -> str:
+    """An absolute ``path`` relative to the working directory when it lies inside it (a relative one as it is): the
+    form for a rule's inputs and params, so that a clone moved to another folder names the same files and reruns
+    nothing."""
+    if not Path(path).is_absolute():
+        return os.fspath(path)
+    real, here = Path(path).resolve(), Path.cwd().resolve()
+    return os.path.relpath(real, here) if real.is_relative_to(here) else os.fspath(path)

@@ -69,6 +69,9 @@ class RunKind:
     validate: Callable[[dict[str, Any]], list[str]] | None = None  # cross-key checks on resolved params
     doc: str = ""
     scalars: tuple[str, ...] = ()  # run scalars its evaluation adds to the default ones (metrics.json "scalars")
+    # keys its training history records per epoch (``val_*`` named for the monitored part, see
+    # run_steps.history_names); None: not declared, so figures' series of its runs are not checked
+    history: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,9 @@ class FigureKind:
     params: Mapping[str, Param] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     doc: str = ""
+    # options whose values (a key, a list of keys, or a list of lists) are history keys of the runs it draws (the
+    # referenced experiments', or those of the referenced analyses' inputs): checked at DAG build
+    history: tuple[str, ...] = ()
 
 
 RUN_KINDS: dict[str, RunKind] = {}
@@ -151,12 +157,15 @@ def run_kind(
     required: tuple[str, ...] = ("split",),
     validate: Callable[[dict[str, Any]], list[str]] | None = None,
     scalars: tuple[str, ...] = (),
+    history: tuple[str, ...] | None = None,
 ) -> Callable[[TrainFn], TrainFn]:
     """Register the decorated ``train(run, data_npz, model_out, history_out)`` as run kind ``name``; ``scalars``
-    names the run scalars its ``evaluate`` adds (so that ``select_by`` and claims naming them are checked)."""
+    names the run scalars its ``evaluate`` adds (so that ``select_by`` and claims naming them are checked),
+    ``history`` the keys its training history records per epoch (so that figures' series, ``epoch.<N>.<key>``
+    metrics and ``{{reach}}`` keys naming them are checked)."""
 
     def deco(train: TrainFn) -> TrainFn:
-        kind = RunKind(name, params, train, evaluate, required, validate, train.__doc__ or "", scalars)
+        kind = RunKind(name, params, train, evaluate, required, validate, train.__doc__ or "", scalars, history)
         _add(RUN_KINDS, kind, "run kind")
         return train
 
@@ -180,12 +189,17 @@ def analysis_kind(
 
 
 def figure_kind(
-    name: str, params: Mapping[str, Param] | None = None, required: tuple[str, ...] = ()
+    name: str,
+    params: Mapping[str, Param] | None = None,
+    required: tuple[str, ...] = (),
+    history: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated ``draw(ctx: FigureContext)`` as figure kind ``name``."""
+    """Register the decorated ``draw(ctx: FigureContext)`` as figure kind ``name``; ``history`` names its options
+    that hold history keys of its runs (checked against what their run kinds record)."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _add(FIGURE_KINDS, FigureKind(name, fn, dict(params or {}), required, fn.__doc__ or ""), "figure kind")
+        kind = FigureKind(name, fn, dict(params or {}), required, fn.__doc__ or "", history)
+        _add(FIGURE_KINDS, kind, "figure kind")
         return fn
 
     return deco

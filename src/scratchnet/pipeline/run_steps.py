@@ -4,6 +4,7 @@ helpers run kinds share (the monitored part, saving, per-part metrics)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,19 @@ RUN_PARAMS: dict[str, Param] = {
     "split": Param("str", "the data split (a key of `splits`)"),
     "monitor": Param("name", "part evaluated every epoch", choices=("val", "test")),
 }
+
+# Keys of the per-epoch records of a training history (scratchnet.train.fit, and the kinds that build one the same
+# way), a run kind's ``history``: the epoch, the updates so far, the mean loss of the epoch's updates, and the loss of
+# the training part (with ``eval_train``) and of the monitored part; classifiers also record their accuracies.
+HISTORY = ("epoch", "updates", "loss", "train_loss", "val_loss")
+CLASSIFIER_HISTORY = (*HISTORY, "train_acc", "val_acc")
+
+
+def history_names(history: Iterable[str], params: Mapping[str, Any]) -> set[str]:
+    """The history keys of a run whose kind declares ``history``, its ``val_*`` keys named after the part the run's
+    ``params`` monitor (as :func:`save_run` writes them)."""
+    monitor = params.get("monitor", "val")
+    return {k.replace("val_", f"{monitor}_", 1) if k.startswith("val_") else k for k in history}
 
 
 def train_run(run: dict[str, Any], data_npz: str, model_out: str, history_out: str) -> Any:

@@ -1,5 +1,6 @@
-"""The choices a seed report leaves to us, as its configuration marks them: every comment holding ``OUR CHOICE`` in
-a seed file (``config/seeds/<id>.yaml``), with the key it belongs to, listed on the page (``{{our_choices}}``).
+"""The choices a seed report leaves to us, as its configuration marks them: every comment (or text value, such as a
+description or a caption) holding ``OUR CHOICE`` in a seed file (``config/seeds/<id>.yaml``), with the key it belongs
+to, listed on the page (``{{our_choices}}``).
 
 A comment at the end of a line belongs to that line's key; a comment on lines of its own belongs to the key on the
 next line (a header comment before the first key describes the file and is not a choice). The key's path is read
@@ -64,6 +65,8 @@ def our_choices(path: str | Path) -> list[Choice]:
             pending = []
         if comment and MARK in comment:
             out.append(Choice(str(path), n, key, comment))
+        elif MARK in body:  # in a value (a description, a caption; a folded text's own line belongs to its key)
+            out.append(Choice(str(path), n, key or ".".join(k for _, k in stack), body.strip().strip(">-").strip()))
     return out + _flush(path, pending, "")
 
 

@@ -4,7 +4,7 @@ Every number token of the seed text (a run of digits with its decimal point or t
 ``1,500``, ``1.3.1``; ``784-64-32-10`` is four tokens) must be accounted for on its line, either
 
 - by a **claim** whose ``line`` is that line and whose ``as_written`` holds the token (a table claim: by a row's
-  ``line`` and cells), or
+  ``line`` and cells); a setup row's numbers are counted apart (shown, not audited), or
 - by a **not_claimed** entry: ``{line: N, as_written: "1.3.1" | ["0.01", "100"], reason: "..."}``, or for a block
   that holds no result (a code listing, a derivation) ``{lines: [first, last], reason: "..."}``.
 
@@ -22,6 +22,7 @@ from typing import Any
 
 NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)*")
 UNREVIEWED = "UNREVIEWED"  # the reason scripts/draft-claims.py gives: not an account of the number
+SETUP_ROW = "setup row"  # a number a setup row shows: accounted for, not audited
 
 
 def number_tokens(text: str) -> list[str]:
@@ -94,8 +95,11 @@ def check_not_claimed(entries: list[dict[str, Any]], where: str, n_lines: int) -
 
 def coverage(lines: list[str], claims: list[dict[str, Any]], not_claimed: list[dict[str, Any]]) -> Coverage:
     """Account for every number token of the seed text ``lines`` (see the module's docstring)."""
-    claimed = _claimed(claims)
+    claimed = _claimed([c for c in claims if not c.get("setup")])
     skipped: dict[int, dict[str, str]] = {}
+    for line, tokens in _claimed([c for c in claims if c.get("setup")]).items():  # shown as setup rows, not audited
+        for token in tokens:
+            skipped.setdefault(line, {})[token] = SETUP_ROW
     blocks: list[tuple[int, int, str]] = []
     for e in not_claimed:
         if str(e.get("reason", "")).strip() == UNREVIEWED:  # a draft's entry nobody has reviewed yet

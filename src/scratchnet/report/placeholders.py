@@ -32,13 +32,16 @@ mean over seeds, any :func:`~scratchnet.report.claims.lookup` form; VARIANT may 
 - ``{{analysis_table:NAME}}`` — an analysis's ``table`` (:mod:`.analysis_tables`); ``{{analysis:NAME:PATH}}`` — one
   value of its result by dotted path.
 
-The page around them (its results read from files, HTML, provenance) is :mod:`.page`.
+The grammar (:data:`PLACEHOLDER`, :data:`NAMES`, :func:`parse`, :func:`parse_ref`) is also what checks every
+template at DAG build (:mod:`.template_check`), so a placeholder that cannot be filled stops the dry run. The page
+around them (its results read from files, HTML, provenance) is :mod:`.page`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +62,152 @@ if TYPE_CHECKING:  # for annotations only: page.py builds on this module
     from .page import ReportInputs
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)(?::([^}]*))?\s*\}\}")
+# placeholder name -> the method of :class:`Placeholders` that fills it
+NAMES: dict[str, str] = {
+    "table": "table",
+    "figure": "figure",
+    "classification_report": "classification_report",
+    "setup": "setup",
+    "value": "value",
+    "param": "param",
+    "values": "values",
+    "n_variants": "n_variants",
+    "compare": "compare",
+    "order": "order",
+    "reach": "reach",
+    "crossing": "crossing",
+    "claim": "claim",
+    "claims": "claims_table",
+    "claims_summary": "claims_summary",
+    "our_choices": "our_choices",
+    "not_run": "not_run",
+    "analysis_table": "analysis_table",
+    "analysis": "analysis_value",
+}
+TABLE_COLUMNS = ["train_acc", "val_acc", "test_acc"]  # {{table:EXPERIMENT}}
+CLAIM_FIELDS = ("verdict", "ours", "seed", "note")
+PARTS = ("train", "val", "test")
+
+
+def _name_arg(m: re.Match) -> tuple[str, str]:
+    """A placeholder's name and its argument (the text after the first colon; a placeholder may wrap lines)."""
+    return m.group(1), re.sub(r"\s+", " ", m.group(2) or "").strip()
+
+
+def occurrences(text: str) -> Iterator[tuple[int, str, str]]:
+    """``(line, name, argument)`` of every placeholder of a template, in order (line numbers from 1)."""
+    for m in PLACEHOLDER.finditer(text):
+        yield (text.count("\n", 0, m.start()) + 1, *_name_arg(m))
+
+
+def _split(name: str, arg: str, form: str, defaults: tuple[str, ...] = ()) -> list[str]:
+    """``arg`` split at ':' into the fields of ``form`` (``"EXPERIMENT:VARIANT:KEY"``, optional fields in brackets:
+    ``"EXPERIMENT[:VARIANT]"``; the last field keeps any further ':'); up to ``len(defaults)`` trailing fields may be
+    left out and take their defaults (the last ones of ``defaults``). Anything else is a ValueError naming the
+    placeholder and its form."""
+    n = form.count(":") + 1
+    parts = arg.split(":", n - 1)
+    missing = n - len(parts)
+    if missing > len(defaults) or not parts[0]:
+        raise ValueError(f"{{{{{name}:{arg}}}}}: write {{{{{name}:{form}}}}}")
+    return parts + list(defaults[len(defaults) - missing :])
+
+
+def fields(parsed: dict[str, Any], *keys: str) -> tuple[Any, ...]:
+    """The values of ``keys`` in a :func:`parse` result, in that order."""
+    return tuple(parsed[k] for k in keys)
+
+
+def parse_ref(ref: str) -> tuple[Any, ...]:
+    """A value reference of ``compare``, ``reach`` and ``crossing``: ``("claim", ID)`` for ``seed:ID``,
+    ``("number", x)``, or ``("run", EXPERIMENT, VARIANT, METRIC)``."""
+    ref = ref.strip()
+    if ref.startswith("seed:"):
+        return ("claim", ref[len("seed:") :])
+    try:
+        return ("number", float(ref))
+    except ValueError:
+        pass
+    parts = ref.split(":", 2)
+    if len(parts) != 3:
+        raise ValueError(f"value reference {ref!r}: write EXPERIMENT:VARIANT:METRIC, seed:CLAIM_ID or a number")
+    return ("run", *parts)
+
+
+def parse(name: str, arg: str) -> dict[str, Any]:
+    """The fields of placeholder ``{{name:arg}}``: ``experiment``, ``variant``, ``metric``, ``columns``, ``key`` (a
+    run parameter), ``history_key``, ``part``, ``figure``, ``claim``, ``field``, ``analysis``, ``path``, ``refs``
+    (value references), ``tolerance``, ``words``, ``statistic`` (those it has). A malformed argument is a ValueError
+    naming the placeholder and its form; an unknown name a KeyError."""
+    if name not in NAMES:
+        raise KeyError(f"unknown placeholder {{{{{name}}}}}")
+    if name in ("claims", "claims_summary", "our_choices", "not_run"):
+        return {}
+    if name in ("setup", "n_variants"):
+        return {"experiment": _split(name, arg, "EXPERIMENT")[0]}
+    if name == "figure":
+        return {"figure": _split(name, arg, "NAME")[0]}
+    if name == "table":
+        experiment, cols = _split(name, arg, "EXPERIMENT[:col1,col2]", ("",))
+        return {"experiment": experiment, "columns": [c for c in cols.split(",") if c] or list(TABLE_COLUMNS)}
+    if name == "classification_report":
+        experiment, variant, part = _split(name, arg, "EXPERIMENT[:VARIANT[:PART]]", ("selected", "test"))
+        return {"experiment": experiment, "variant": variant, "part": part}
+    if name == "value":
+        experiment, variant, metric = _split(name, arg, "EXPERIMENT[:VARIANT[:METRIC]]", ("selected", "test_acc"))
+        return {"experiment": experiment, "variant": variant, "metric": metric}
+    if name == "param":
+        if arg.count(":") != 2:
+            raise ValueError(f"{{{{param:{arg}}}}}: write {{{{param:EXPERIMENT:VARIANT:KEY}}}}")
+        experiment, variant, key = _split(name, arg, "EXPERIMENT:VARIANT:KEY")
+        return {"experiment": experiment, "variant": variant, "key": key}
+    if name == "values":
+        experiment, _, key = arg.partition(":")
+        if not experiment or not key or ":" in key:
+            raise ValueError(f"{{{{values:{arg}}}}}: write {{{{values:EXPERIMENT:KEY}}}}")
+        return {"experiment": experiment, "key": key}
+    if name == "order":
+        if arg.count(":") > 2:
+            raise ValueError(f"{{{{order:{arg}}}}}: write {{{{order:EXPERIMENT:METRIC[:STATISTIC]}}}}")
+        experiment, metric, statistic = _split(name, arg, "EXPERIMENT:METRIC[:STATISTIC]", ("mean",))
+        if statistic not in STATISTICS:
+            raise ValueError(f"{{{{order:{arg}}}}}: statistic must be one of {sorted(STATISTICS)}")
+        return {"experiment": experiment, "metric": metric, "statistic": statistic}
+    if name == "compare":
+        parts = arg.split("|")
+        if len(parts) < 2 or len(parts) > 4:
+            raise ValueError(f"{{{{compare:{arg}}}}}: write {{{{compare:REF|REF[|TOL[|HIGHER,LOWER,EQUAL]]}}}}")
+        given = parts[2].strip() if len(parts) > 2 else ""
+        try:
+            tolerance = float(given) if given else None
+        except ValueError:
+            raise ValueError(f"{{{{compare:{arg}}}}}: the tolerance {given!r} is not a number") from None
+        words = [w.strip() for w in parts[3].split(",")] if len(parts) > 3 else []
+        if words and len(words) != 3:
+            raise ValueError(f"{{{{compare:{arg}}}}}: give three words (higher, lower, equal), got {words}")
+        return {"refs": parts[:2], "tolerance": tolerance, "words": words}
+    if name in ("reach", "crossing"):
+        form = "EXPERIMENT:VARIANT:KEY" if name == "reach" else "EXPERIMENT:METRIC"
+        where, _, target_ref = arg.partition("|")
+        parts = where.split(":")
+        if len(parts) != form.count(":") + 1 or not target_ref or not parts[0]:
+            raise ValueError(f"{{{{{name}:{arg}}}}}: write {{{{{name}:{form}|REF}}}}")
+        if name == "reach":
+            return {"experiment": parts[0], "variant": parts[1], "history_key": parts[2], "refs": [target_ref]}
+        return {"experiment": parts[0], "metric": parts[1], "refs": [target_ref]}
+    if name == "claim":
+        cid, _, fld = arg.partition(":")
+        fld = fld.strip() or "verdict"
+        if fld not in CLAIM_FIELDS:
+            raise ValueError(f"{{{{claim:{arg}}}}}: field must be verdict, ours, seed or note, not {fld!r}")
+        return {"claim": cid.strip(), "field": fld}
+    if name == "analysis_table":
+        return {"analysis": _split(name, arg, "NAME[:KEY[:col1,col2]]", ("", ""))[0]}
+    # analysis
+    analysis, path = _split(name, arg, "NAME:dotted.path")
+    if not path:
+        raise ValueError(f"{{{{analysis:{arg}}}}}: write {{{{analysis:NAME:dotted.path}}}}")
+    return {"analysis": analysis, "path": path}
 
 
 class Placeholders:
@@ -87,18 +236,13 @@ class Placeholders:
 
     def _ref_value(self, ref: str) -> tuple[float | None, str, float | None]:
         """(value, why it is missing, default tolerance) of a value reference (see the module docstring)."""
-        ref = ref.strip()
-        if ref.startswith("seed:"):
-            c = self._claim_row(ref[len("seed:") :])
+        form, *fields = parse_ref(ref)
+        if form == "claim":
+            c = self._claim_row(fields[0])
             return float(c["seed"]), "", float(c.get("tolerance", 0))
-        try:
-            return float(ref), "", None
-        except ValueError:
-            pass
-        parts = ref.split(":", 2)
-        if len(parts) != 3:
-            raise ValueError(f"value reference {ref!r}: write EXPERIMENT:VARIANT:METRIC, seed:CLAIM_ID or a number")
-        experiment, variant, metric = parts
+        if form == "number":
+            return fields[0], "", None
+        experiment, variant, metric = fields
         s = self._summary(experiment)
         if s is None:
             return None, f"`{experiment}` not run", None
@@ -117,14 +261,14 @@ class Placeholders:
 
     # --- placeholders -------------------------------------------------------------------------------------------
     def table(self, arg: str) -> str:
-        experiment, _, cols = arg.partition(":")
-        columns = [c for c in cols.split(",") if c] or ["train_acc", "val_acc", "test_acc"]
-        s = self._summary(experiment)
+        a = parse("table", arg)
+        s = self._summary(a["experiment"])
         if s is None:
-            return self._not_run_text(experiment)
-        return results_table(s, columns)
+            return self._not_run_text(a["experiment"])
+        return results_table(s, a["columns"])
 
-    def figure(self, name: str) -> str:
+    def figure(self, arg: str) -> str:
+        name = parse("figure", arg)["figure"]
         spec = self.inputs.spec.get("figures", {}).get(name)
         if spec is None:
             raise KeyError(
@@ -140,14 +284,14 @@ class Placeholders:
         return f"![{name}]({rel.as_posix()})\n\n**Figure `{name}`** — {spec.get('caption', '')}"
 
     def classification_report(self, arg: str) -> str:
-        experiment, variant, part = (arg.split(":") + ["selected", "test"])[:3]
+        experiment, variant, part = fields(parse("classification_report", arg), "experiment", "variant", "part")
         s = self._summary(experiment)
         if s is None:
             return self._not_run_text(experiment)
         return classification_table(s, experiment, self._variant(s, variant), part)
 
     def value(self, arg: str) -> str:
-        experiment, variant, metric = (arg.split(":", 2) + ["selected", "test_acc"])[:3]
+        experiment, variant, metric = fields(parse("value", arg), "experiment", "variant", "metric")
         s = self._summary(experiment)
         if s is None:
             return "– (not run)"
@@ -173,10 +317,7 @@ class Placeholders:
         return self.inputs.experiments[name]
 
     def param(self, arg: str) -> str:
-        parts = arg.split(":")
-        if len(parts) != 3:
-            raise ValueError(f"{{{{param:{arg}}}}}: write {{{{param:EXPERIMENT:VARIANT:KEY}}}}")
-        experiment, variant, key = parts
+        experiment, variant, key = fields(parse("param", arg), "experiment", "variant", "key")
         exp = self._experiment(experiment, f"param:{arg}")
         if variant == "selected":
             s = self._summary(experiment)
@@ -191,9 +332,7 @@ class Placeholders:
         return as_written(params[key])
 
     def values(self, arg: str) -> str:
-        experiment, _, key = arg.partition(":")
-        if not key or ":" in key:
-            raise ValueError(f"{{{{values:{arg}}}}}: write {{{{values:EXPERIMENT:KEY}}}}")
+        experiment, key = fields(parse("values", arg), "experiment", "key")
         exp = self._experiment(experiment, f"values:{arg}")
         seen: list[Any] = []
         for variant in exp.variants:
@@ -204,30 +343,23 @@ class Placeholders:
                 seen.append(params[key])
         return ", ".join(as_written(v) for v in seen)
 
-    def n_variants(self, experiment: str) -> str:
+    def n_variants(self, arg: str) -> str:
+        experiment = parse("n_variants", arg)["experiment"]
         return str(len(self._experiment(experiment, f"n_variants:{experiment}").variants))
 
     def compare(self, arg: str) -> str:
-        parts = arg.split("|")
-        if len(parts) < 2 or len(parts) > 4:
-            raise ValueError(f"{{{{compare:{arg}}}}}: write {{{{compare:REF|REF[|TOL[|HIGHER,LOWER,EQUAL]]}}}}")
-        (a, why_a, tol_a), (b, why_b, tol_b) = self._ref_value(parts[0]), self._ref_value(parts[1])
+        refs, given, words = fields(parse("compare", arg), "refs", "tolerance", "words")
+        (a, why_a, tol_a), (b, why_b, tol_b) = self._ref_value(refs[0]), self._ref_value(refs[1])
         if a is None or b is None:
             return f"(not compared: {why_a if a is None else why_b})"
-        given = parts[2].strip() if len(parts) > 2 else ""
-        tol = float(given) if given else (tol_a if tol_a is not None else (tol_b if tol_b is not None else 0.0))
-        words = [w.strip() for w in parts[3].split(",")] if len(parts) > 3 else []
-        if words and len(words) != 3:
-            raise ValueError(f"{{{{compare:{arg}}}}}: give three words (higher, lower, equal), got {words}")
+        tol = given if given is not None else (tol_a if tol_a is not None else (tol_b if tol_b is not None else 0.0))
         higher, lower, equal = words or ["higher than", "lower than", "within ±{tol} of" if tol else "equal to"]
         if abs(a - b) <= tol + 1e-12:
             return equal.replace("{tol}", as_written(tol))
         return higher if a > b else lower
 
     def order(self, arg: str) -> str:
-        experiment, metric, statistic = (arg.split(":") + ["mean"])[:3]
-        if statistic not in STATISTICS:
-            raise ValueError(f"{{{{order:{arg}}}}}: statistic must be one of {sorted(STATISTICS)}")
+        experiment, metric, statistic = fields(parse("order", arg), "experiment", "metric", "statistic")
         s = self._summary(experiment)
         if s is None:
             return "– (not run)"
@@ -237,18 +369,10 @@ class Placeholders:
         ]
         return order_text(items)
 
-    def _against(self, name: str, arg: str, form: str) -> tuple[list[str], Any, str]:
-        """Parse ``{{name:A:B...|REF}}`` (``form``: the parts before ``|``, for the error message): the parts, and
-        the value of REF with why it is missing (see :meth:`_ref_value`)."""
-        where, _, target_ref = arg.partition("|")
-        parts = where.split(":")
-        if len(parts) != form.count(":") + 1 or not target_ref:
-            raise ValueError(f"{{{{{name}:{arg}}}}}: write {{{{{name}:{form}|REF}}}}")
-        target, why, _ = self._ref_value(target_ref)
-        return parts, target, why
-
     def reach(self, arg: str) -> str:
-        (experiment, variant, key), target, why = self._against("reach", arg, "EXPERIMENT:VARIANT:KEY")
+        a = parse("reach", arg)
+        experiment, variant, key, (target_ref,) = fields(a, "experiment", "variant", "history_key", "refs")
+        target, why, _ = self._ref_value(target_ref)
         if target is None:
             return f"– ({why})"
         s = self._summary(experiment)
@@ -266,7 +390,8 @@ class Placeholders:
         return f"no epoch up to epoch {max(curve)}"
 
     def crossing(self, arg: str) -> str:
-        (experiment, metric), target, why = self._against("crossing", arg, "EXPERIMENT:METRIC")
+        experiment, metric, (target_ref,) = fields(parse("crossing", arg), "experiment", "metric", "refs")
+        target, why, _ = self._ref_value(target_ref)
         if target is None:
             return f"– ({why})"
         s = self._summary(experiment)
@@ -282,8 +407,9 @@ class Placeholders:
         (v1, m1), (vn, mn) = points[0], points[-1]
         return f"nowhere in the swept range (from {num(m1)} at `{v1}` to {num(mn)} at `{vn}`)"
 
-    def setup(self, experiment: str) -> str:
-        exp = self.inputs.experiments[experiment]
+    def setup(self, arg: str) -> str:
+        experiment = parse("setup", arg)["experiment"]
+        exp = self._experiment(experiment, f"setup:{experiment}")
         s = self._summary(experiment)
         selection = f"selection by {exp.select_by}"
         if s is not None and s.get("selected") is None:
@@ -329,7 +455,7 @@ class Placeholders:
         if lines is None:
             return None
         self.claims()
-        return coverage(lines, [c for c in self._claims if c.get("verdict") != "setup"], self._not_claimed)
+        return coverage(lines, self._claims, self._not_claimed)
 
     def _claim_row(self, cid: str) -> dict[str, Any]:
         for c in self.claims():
@@ -338,18 +464,15 @@ class Placeholders:
         raise KeyError(f"no claim {cid!r} in {self.inputs.spec.get('claims') or 'this report (no claims file)'}")
 
     def claim(self, arg: str) -> str:
-        cid, _, fld = arg.partition(":")
-        c = self._claim_row(cid.strip())
-        fld = fld.strip() or "verdict"
+        cid, fld = fields(parse("claim", arg), "claim", "field")
+        c = self._claim_row(cid)
         if fld == "verdict":
             return c["verdict"]
         if fld == "ours":
             return c["ours_text"]
         if fld == "seed":
             return c["seed_text"] if ("ranking" in c or "as_written" in c or "table" in c) else as_written(c["seed"])
-        if fld == "note":
-            return c.get("note", "")
-        raise ValueError(f"{{{{claim:{arg}}}}}: field must be verdict, ours, seed or note, not {fld!r}")
+        return c.get("note", "")  # fld == "note" (parse checks the field)
 
     def claims_table(self, _: str = "") -> str:
         """``{{claims}}``: the rule, the claims table with the seed's lines, the tables' grids and what was not
@@ -379,47 +502,24 @@ class Placeholders:
 
     def analysis_table(self, arg: str) -> str:
         """``{{analysis_table:NAME[:KEY[:cols]]}}`` (:mod:`.analysis_tables`); an analysis not run says so."""
-        name = arg.split(":", 1)[0]
+        name = parse("analysis_table", arg)["analysis"]
         if self.results.analysis(name) is None:
             return f"*Not run: analysis {name} ({self.results.reason(name)}).*"
         return analysis_tables.placeholder(arg, self.results.analysis)
 
     def analysis_value(self, arg: str) -> str:
         """``{{analysis:NAME:dotted.path}}``: one value of the analysis's result."""
-        name, _, path = arg.partition(":")
-        if not path:
-            raise ValueError(f"{{{{analysis:{arg}}}}}: write {{{{analysis:NAME:dotted.path}}}}")
+        name, path = fields(parse("analysis", arg), "analysis", "path")
         result = self.results.analysis(name)
         return "–" if result is None else analysis_tables.analysis_value(result, path, name)
 
     def fill(self, text: str) -> str:
         """``text`` (a template) with every placeholder filled; an unknown placeholder is a KeyError."""
-        handlers = {
-            "table": self.table,
-            "figure": self.figure,
-            "classification_report": self.classification_report,
-            "setup": self.setup,
-            "value": self.value,
-            "param": self.param,
-            "values": self.values,
-            "n_variants": self.n_variants,
-            "compare": self.compare,
-            "order": self.order,
-            "reach": self.reach,
-            "crossing": self.crossing,
-            "claim": self.claim,
-            "claims": self.claims_table,
-            "claims_summary": self.claims_summary,
-            "our_choices": self.our_choices,
-            "not_run": self.not_run,
-            "analysis_table": self.analysis_table,
-            "analysis": self.analysis_value,
-        }
 
         def sub(m: re.Match) -> str:
-            name, arg = m.group(1), re.sub(r"\s+", " ", m.group(2) or "").strip()  # a placeholder may wrap lines
-            if name not in handlers:
+            name, arg = _name_arg(m)
+            if name not in NAMES:
                 raise KeyError(f"unknown placeholder {{{{{name}}}}} in template {self.inputs.spec.get('template')}")
-            return handlers[name](arg)
+            return getattr(self, NAMES[name])(arg)
 
         return PLACEHOLDER.sub(sub, text)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .claims import verdict_counts
@@ -81,14 +82,16 @@ def _quote(line: Any, seed_lines: list[str] | None, written: Any) -> str:
         return ""
     if not seed_lines or not 1 <= line <= len(seed_lines):
         return f"l. {line}"
-    text = " ".join(seed_lines[line - 1].split()).replace("|", "/")
+    text = " ".join(seed_lines[line - 1].split()).replace("|", "/").replace("**", "")
     token = str(written) if isinstance(written, str) and written else ""
-    at = text.find(token) if token else -1
+    alone = re.compile(rf"(?<![\w.]){re.escape(token)}(?![\w])") if token else None  # not inside another number
+    m = alone.search(text) if alone else None
     if len(text) > 140:
-        start = max(0, (at if at >= 0 else 0) - 60)
+        start = max(0, (m.start() if m else 0) - 60)
         text = ("…" if start else "") + text[start : start + 140] + "…"
-    if token and token in text:
-        text = text.replace(token, f"**{token}**", 1)
+        m = alone.search(text) if alone else None
+    if m:
+        text = text[: m.start()] + f"**{m.group(0)}**" + text[m.end() :]
     return f"l. {line}: “{text}”"
 
 

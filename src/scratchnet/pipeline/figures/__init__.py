@@ -5,6 +5,7 @@ experiment's first seed), ``{split}`` for data-only figures, or ``{analysis}`` f
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ...atomic import atomic_write_bytes  # noqa: E402
 from ...persist import load_model  # noqa: E402
 from ...train import History  # noqa: E402
 from .. import paths  # noqa: E402
@@ -171,13 +173,10 @@ def make_figure(
     if spec.get("title"):
         fig.suptitle(spec["title"])
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    fig.savefig(tmp, dpi=int(spec.get("dpi", 110)))
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=int(spec.get("dpi", 110)))
     plt.close(fig)
-    tmp.chmod(0o644)
-    tmp.replace(out)
+    atomic_write_bytes(Path(out), png.getvalue())
 
 
 def one_run(runs: list[Run], kind: str) -> Run:

@@ -110,7 +110,7 @@ def draw_boundary(ax, run: Run, part: str, title: str) -> None:
         "ylabels": Param("strs", "y-axis label per curve panel"),
         "show_runs": Param("bool", "draw the median and the worst run below the curves (default true)"),
         "part": Param("name", "data part drawn in the run panels", choices=("train", "val", "test")),
-    })  # fmt: skip
+    }, history=("panels",))  # fmt: skip
 def fig_iqm_runs(ctx: FigureContext) -> None:
     """Seed 002, Figs. 2-5: per-epoch IQM with the IQR shaded over the runs of one setting (analysis
     ``runs_over_seeds``), then the median and the worst run (highest final ``rank_by``): a fit over the data for a

@@ -59,7 +59,7 @@ def fig_stopping_signal(ctx: FigureContext) -> None:
         "legend_loc": Param("str", "matplotlib legend location of the runs"),
         "series_legend_loc": Param("str", "matplotlib legend location of the series"),
         **LABELS,
-    })
+    }, history=("series", "x"))
 def fig_epoch_curves(ctx: FigureContext) -> None:
     """History keys (``series``) against ``x`` (a history key: ``epoch``, the default, or ``updates``).
 
@@ -118,6 +118,7 @@ def fig_epoch_curves(ctx: FigureContext) -> None:
         "sharey": Param("bool", "one y scale for all panels"),
     },
     required=("rows", "cols"),
+    history=("series",),
 )
 def fig_loss_panel_grid(ctx: FigureContext) -> None:
     """One panel per (row value, column value) of two run parameters, each with the history ``series`` of its runs
@@ -176,6 +177,7 @@ def fig_loss_panel_grid(ctx: FigureContext) -> None:
         "logy": Param("bool", "log y axis"),
         "ylabel": Param("str", "y-axis label"),
     },
+    history=("series",),
 )
 def fig_curves_by_experiment(ctx: FigureContext) -> None:
     """One panel per referenced experiment (e.g. scikit-learn | our engine) with one colour per variant and one

@@ -35,7 +35,7 @@ from ...train import TrainConfig
 from ..io import read_json, read_npz, write_json, write_npz
 from ..params import Param
 from ..registry import RunSpec, run_kind
-from ..run_steps import PARTS, RUN_PARAMS, monitored, save_run
+from ..run_steps import HISTORY, PARTS, RUN_PARAMS, monitored, save_run
 from .engine import TRAIN_PARAMS, _activation, _check_init_names, _common, _layer_init
 
 log = logging.getLogger(__name__)
@@ -212,4 +212,5 @@ run_kind(
     evaluate=evaluate_autoencoder,
     required=("split", "latent", "depth", "loss"),
     validate=_cross_checks,
+    history=HISTORY,
 )(train_autoencoder)

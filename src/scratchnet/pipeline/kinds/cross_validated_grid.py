@@ -33,7 +33,7 @@ from ...train import History, TrainConfig
 from ..io import read_npz, write_json
 from ..params import Param
 from ..registry import RunSpec, run_kind
-from ..run_steps import PARTS, RUN_PARAMS, evaluate_model, monitored, save_run
+from ..run_steps import CLASSIFIER_HISTORY, PARTS, RUN_PARAMS, evaluate_model, monitored, save_run
 from .sklearn_mlp import (
     SK_ACTIVATION,
     agreement,
@@ -245,14 +245,17 @@ def evaluate_cv(
     return result
 
 
-@run_kind("sklearn_grid_config", params=GRID_PARAMS, evaluate=evaluate_cv, scalars=CV_SCALARS)
+# scikit-learn's refit records its loss per epoch, and the monitored part is evaluated once, at the last epoch
+@run_kind("sklearn_grid_config", params=GRID_PARAMS, evaluate=evaluate_cv, scalars=CV_SCALARS,
+          history=("epoch", "loss", "val_loss", "val_acc"))
 def train_sklearn_grid_config(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """One grid-search configuration with scikit-learn's MLPClassifier: k-fold CV, then a refit, saved in our
     format."""
     return _train_grid_config(run, data_npz, model_out, history_out, "sklearn")
 
 
-@run_kind("engine_grid_config", GRID_PARAMS, evaluate_cv, validate=_engine_checks, scalars=CV_SCALARS)
+@run_kind("engine_grid_config", GRID_PARAMS, evaluate_cv, validate=_engine_checks, scalars=CV_SCALARS,
+          history=CLASSIFIER_HISTORY)
 def train_engine_grid_config(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """One grid-search configuration with our engine's MLPClassifier (adam, or sgd with classical momentum):
     k-fold CV on the same folds, then a refit."""

@@ -21,7 +21,7 @@ from ...train import TrainConfig
 from ..io import read_npz
 from ..params import Param
 from ..registry import RunSpec, run_kind
-from ..run_steps import PARTS, RUN_PARAMS, evaluate_model, monitored, save_run
+from ..run_steps import CLASSIFIER_HISTORY, HISTORY, PARTS, RUN_PARAMS, evaluate_model, monitored, save_run
 
 log = logging.getLogger(__name__)
 
@@ -157,4 +157,5 @@ for _kind, _spec in MODEL_PARAMS.items():
         params={**RUN_PARAMS, **TRAIN_PARAMS, **_common, **_spec},
         evaluate=evaluate_model,
         validate=_check_init_names,
+        history=HISTORY if _kind == "mlp_regressor" else CLASSIFIER_HISTORY,
     )(train_engine)

@@ -30,7 +30,7 @@ from ...train import History, TrainConfig
 from ..io import read_json, read_npz, write_json, write_npz
 from ..params import Param
 from ..registry import RunSpec, run_kind
-from ..run_steps import PARTS, monitored, save_run
+from ..run_steps import HISTORY, PARTS, monitored, save_run
 from .sklearn_mlp import (
     OUR_ACTIVATION,
     SK_ACTIVATION,
@@ -145,7 +145,8 @@ def evaluate_autoencoder(
 AE_SCALARS = ("test_mse",)  # the run scalars evaluate_autoencoder adds
 
 
-@run_kind("sklearn_autoencoder", AE_PARAMS, evaluate_autoencoder, validate=_ae_cross_checks, scalars=AE_SCALARS)
+@run_kind("sklearn_autoencoder", AE_PARAMS, evaluate_autoencoder, validate=_ae_cross_checks, scalars=AE_SCALARS,
+          history=HISTORY)
 def train_sklearn_autoencoder(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """scikit-learn's MLPRegressor fitted to reproduce its input, one ``partial_fit`` per epoch, saved as our
     Autoencoder."""
@@ -179,7 +180,8 @@ ENGINE_AE_PARAMS: dict[str, Param] = {
 }
 
 
-@run_kind("mlp_autoencoder", ENGINE_AE_PARAMS, evaluate_autoencoder, validate=_ae_cross_checks, scalars=AE_SCALARS)
+@run_kind("mlp_autoencoder", ENGINE_AE_PARAMS, evaluate_autoencoder, validate=_ae_cross_checks, scalars=AE_SCALARS,
+          history=HISTORY)
 def train_mlp_autoencoder(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """Our engine's twin of ``sklearn_autoencoder``: the same parameters (``hidden`` as scikit-learn's
     ``hidden_layer_sizes``, ``alpha`` as its L2, applied as ``l2 = alpha / batch_size``), an

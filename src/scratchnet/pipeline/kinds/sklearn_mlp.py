@@ -42,7 +42,7 @@ from ...train import History
 from ..io import read_npz
 from ..params import Param
 from ..registry import RunSpec, run_kind
-from ..run_steps import RUN_PARAMS, evaluate_model, monitored, save_run
+from ..run_steps import CLASSIFIER_HISTORY, RUN_PARAMS, evaluate_model, monitored, save_run
 from .engine import TRAIN_PARAMS
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ def agreement(clf: Any, model: MLPClassifier, X: np.ndarray) -> dict[str, float]
     }
 
 
-@run_kind("sklearn_mlp", params=PARAMS, evaluate=evaluate_model, validate=_cross_checks)
+@run_kind("sklearn_mlp", params=PARAMS, evaluate=evaluate_model, validate=_cross_checks, history=CLASSIFIER_HISTORY)
 def train_sklearn_run(run: RunSpec, data_npz: str, model_out: str, history_out: str) -> History:
     """scikit-learn's MLPClassifier, one ``partial_fit`` per epoch, saved in our model format."""
     import sklearn

@@ -110,14 +110,17 @@ def check_claims(
     analyses: Collection[str] = (),
     metrics: Mapping[str, Collection[str]] | None = None,
     seed_lines: list[str] | None = None,
+    **context: Any,
 ) -> list[str]:
     """Every problem of a claims list that can be found before anything runs, as messages naming the file
     (``where``), the claim and the key. ``experiments``: experiment name -> its variant names. With
     ``strict_variants=False`` (a reduced configuration, whose smaller grids drop variants the claims name) a variant
     missing from ``experiments`` is not an error: the claim is reported as not run. ``metrics``: experiment name ->
     the scalars its runs record (see :func:`metric_problem`); without it, metrics are not checked. ``seed_lines``:
-    the seed text's lines, to check each claim's ``line`` and ``as_written`` against (None: not checked)."""
-    checks = Checks(where, experiments, strict_variants, analyses, metrics)
+    the seed text's lines, to check each claim's ``line`` and ``as_written`` against (None: not checked).
+    ``context``: the further fields of :class:`~.common.Checks` (``history``, and ``page``, ``reads``, ``owners``:
+    whose results the page may read)."""
+    checks = Checks(where, experiments, strict_variants, analyses, metrics, **context)
     spread: dict[str, str] = {}
     for n, claim in enumerate(claims):
         cid, ours = checks.start(n, claim)

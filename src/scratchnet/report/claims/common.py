@@ -158,9 +158,10 @@ METRIC_HEADS = ("selected", "confusion", "report", "epoch")  # the dotted forms 
 PARTS = ("train", "val", "test")
 
 
-def metric_problem(metric: Any, names: Collection[str]) -> str:
+def metric_problem(metric: Any, names: Collection[str], history: Collection[str] | None = None) -> str:
     """Why ``metric`` cannot be a :func:`lookup` metric of an experiment whose runs record the scalars ``names``
-    ('' when it can). Checked before anything runs: the scalar name, the dotted form's head, part and epoch."""
+    ('' when it can). Checked before anything runs: the scalar name, the dotted form's head, part and epoch, and
+    the key of ``epoch.<N>.<key>`` against ``history`` (the keys its runs record per epoch; None: not checked)."""
     if not isinstance(metric, str):
         return f"metric must be a string, got {metric!r}"
     head, _, rest = metric.partition(".")
@@ -182,7 +183,18 @@ def metric_problem(metric: Any, names: Collection[str]) -> str:
             return f"metric {metric!r}: the form is {form}"
     if head == "epoch" and (len(parts) < 2 or not parts[0].isdigit()):
         return f"metric {metric!r}: the form is epoch.<N>.<key>"
+    key = ".".join(parts[1:])
+    if head == "epoch" and history is not None and key not in history:
+        return (f"metric {metric!r}: unknown history key {key!r}{did_you_mean(key, history)}; the runs record per "
+                f"epoch: {', '.join(sorted(history))}")  # fmt: skip
     return ""
+
+
+def undeclared_read(what: str, name: str, owner: str, page: str) -> str:
+    """The problem of page ``page`` naming ``what`` ``name`` (an experiment or analysis) of report ``owner`` without
+    declaring that it reads that report's results."""
+    return (f"{what} {name!r} belongs to report {owner}; a page reads another report's results only when it declares "
+            f"so (add {owner!r} to reports.{page}.reads: its results then become inputs of page {page})")  # fmt: skip
 
 
 def epoch_curve(
@@ -292,7 +304,9 @@ class Checks:
     experiments : experiment name -> its variant names. strict_variants : False for a reduced configuration, whose
     smaller grids drop variants the claims name (such a claim is reported as not run, not an error). analyses : the
     analyses' names. metrics : experiment name -> the scalars its runs record (see :func:`metric_problem`); None: not
-    checked.
+    checked. history : experiment name -> the keys its runs record per epoch (``epoch.<N>.<key>``; where declared).
+    page, reads, owners : the report whose page the claims are on, the reports it declares it reads, and experiment
+    or analysis name -> its report (``{"experiment": {...}, "analysis": {...}}``); None: not checked.
     """
 
     where: str
@@ -300,6 +314,10 @@ class Checks:
     strict_variants: bool = True
     analyses: Collection[str] = ()
     metrics: Mapping[str, Collection[str]] | None = None
+    history: Mapping[str, Collection[str]] | None = None
+    page: str = ""
+    reads: Collection[str] = ()
+    owners: Mapping[str, Mapping[str, str]] | None = None
     errors: list[str] = field(default_factory=list, init=False)
     _seen: set[str] = field(default_factory=set, init=False, repr=False)
 
@@ -328,7 +346,9 @@ class Checks:
             hint = did_you_mean(str(experiment), experiments)
             self.errors.append(f"{where}: claim {cid!r}: unknown experiment {experiment!r}{hint}")
             return
-        problem = metric_problem(metric, metrics[experiment]) if metrics and experiment in metrics else ""
+        self.read(cid, "experiment", experiment)
+        history = (self.history or {}).get(experiment)
+        problem = metric_problem(metric, metrics[experiment], history) if metrics and experiment in metrics else ""
         if problem:
             self.errors.append(f"{where}: claim {cid!r}: ours.metric: {problem} (experiment {experiment})")
         if self.strict_variants and variant != "selected" and variant not in experiments[experiment]:
@@ -337,6 +357,13 @@ class Checks:
                 f"{where}: claim {cid!r}: experiment {experiment!r} has no variant {variant!r}"
                 f"{did_you_mean(str(variant), known)}"
             )
+
+    def read(self, cid: str, what: str, name: str) -> None:
+        """Check that the page may read ``what`` (``experiment`` or ``analysis``) ``name``: of its own report, or of
+        one it declares it reads."""
+        owner = (self.owners or {}).get(what, {}).get(name)
+        if owner is not None and owner != self.page and owner not in self.reads:
+            self.errors.append(f"{self.where}: claim {cid!r}: {undeclared_read(what, name, owner, self.page)}")
 
     def keys(self, claim: dict[str, Any], cid: str, ours: dict[str, Any], allowed: Collection[str]) -> None:
         """Check that the claim has no keys but ``allowed`` (its form's), and ``ours`` none but :data:`OURS_KEYS`."""

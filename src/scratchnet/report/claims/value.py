@@ -10,7 +10,9 @@ reports one run; default) or ``mean`` (the seed reports a mean over runs); ``rel
 states a bound ("under 0.1", "over 96 %"); ``threshold`` (with ``effect``, the difference the sentence is about, at
 least twice the threshold) for a word read as a threshold; ``tolerance`` only as an exception, with its
 ``tolerance_reason``. ``seed`` gives a name or a list instead (``selected``, ``selected.hidden``), compared for
-equality. ``setup: true`` marks what our configuration decides (shown, not counted).
+equality. A statement without a number ("converges", "smooth") is a value claim too: ``as_written`` holds the words,
+``seed`` the number we read them as (with ``relation`` and a note saying how), judged with p = 0. ``setup: true``
+marks what our configuration decides (shown, not counted).
 
 ``ours.variant`` defaults to ``selected``; the metric forms are those of :func:`~.common.lookup`. Instead of an
 experiment, ``ours.analysis`` names an analysis, and ``ours.metric`` is then a dotted path into its result (a
@@ -36,7 +38,7 @@ from .common import (
     lookup_values,
     mark_not_run,
 )
-from .rule import BASES, Written, judge, parse_written
+from .rule import BASES, NUMBER, Written, judge, parse_written
 
 KEYS = COMMON_KEYS | {"seed", "tolerance", "tolerance_reason", "relation", "basis", "threshold", "effect", "scale"}
 RELATIONS = ("=", "<", ">")
@@ -117,6 +119,8 @@ def check(claim: dict[str, Any], cid: str, ours: dict[str, Any], checks: Checks)
         if ours["analysis"] not in checks.analyses:
             hint = did_you_mean(str(ours["analysis"]), checks.analyses)
             errors.append(f"{where}: claim {cid!r}: unknown analysis {ours['analysis']!r}{hint}")
+        else:
+            checks.read(cid, "analysis", ours["analysis"])
     elif "experiment" not in ours:
         errors.append(f"{where}: claim {cid!r}: ours.experiment (or ours.analysis) is missing")
     else:
@@ -141,8 +145,11 @@ def seed_of(claim: dict[str, Any]) -> Written | None:
     None for a name or a list (compared for equality)."""
     if "seed" in claim and not _is_number(claim["seed"]):
         return None
-    if claim.get("as_written") is not None:
-        return parse_written(claim["as_written"], claim.get("scale", 1.0))
+    written = claim.get("as_written")
+    if written is not None and _is_number(claim.get("seed")) and not NUMBER.search(str(written)):
+        return Written(str(written), float(claim["seed"]), 0.0)  # a word read as a number (the claim's note says how)
+    if written is not None:
+        return parse_written(written, claim.get("scale", 1.0))
     return parse_written(repr(claim["seed"]) if isinstance(claim["seed"], float) else str(claim["seed"]))
 
 
