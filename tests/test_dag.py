@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import copy
 import itertools
+import modulefinder
 import re
 import shutil
 from pathlib import Path
@@ -17,6 +18,7 @@ from scratchnet.data import ARCHIVES, MIRROR_ENV, RAW_FILES, DataError, download
 from scratchnet.data.sources import EMNIST_ZIP
 from scratchnet.pipeline import code, paths
 from scratchnet.pipeline.dag import Dag
+from scratchnet.pipeline.kind_index import KIND_MODULES
 from scratchnet.pipeline.params import Param, check, check_value
 from scratchnet.report.provenance import config_hash
 
@@ -185,7 +187,7 @@ def test_figure_of_one_variant_reads_only_that_run(dag: Dag) -> None:
     files = dag.figure_inputs("001", "fig2_moons_boundary")
     run = "results/runs/s001_mlp_moons/default/seed0/"
     assert files == sorted(["results/splits/moons1000/data.npz"] + [run + f for f in
-                           ("model.npz", "history.json", "metrics.json", "predictions.npz")])  # fmt: skip
+                           ("model.npz", "model.json", "history.json", "metrics.json", "predictions.npz")])  # fmt: skip
 
 
 def test_split_figure_and_its_missing_data(dag: Dag) -> None:
@@ -230,7 +232,9 @@ def test_analysis_reads_one_run_per_seed_for_seed_all(merged_config, offline: Pa
     assert [r["seed"] for r in runs] == cfg["seeds"]
     assert runs[0]["model"] == "results/runs/s001_batch_size/batch_size16/seed0/model.npz"
     assert runs[0]["params"]["batch_size"] == 16 and runs[0]["data"] == "results/splits/moons1000/data.npz"
-    assert len(dag.analysis_inputs("a")) == 3 * len(cfg["seeds"]) + 1  # model, history, metrics per seed; one data
+    # model (weights and metadata), history, metrics, predictions per seed; one split (data and indices)
+    assert len(dag.analysis_inputs("a")) == 5 * len(cfg["seeds"]) + 2
+    assert "results/splits/moons1000/indices.npz" in dag.analysis_inputs("a")
     assert dag.analysis_missing("a") == ""
     assert [r["seed"] for r in dag.analysis_refs("b")["net"]] == [0]
     assert "emnist" in dag.analysis_missing("b")
@@ -244,48 +248,105 @@ def package_copy(tmp_path: Path, monkeypatch) -> Path:
     pkg = tmp_path / "scratchnet"
     shutil.copytree(code.PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(code, "PACKAGE", pkg)
-    code.fingerprint.cache_clear()
+    _clear_fingerprints()
     yield pkg
-    code.fingerprint.cache_clear()
+    _clear_fingerprints()
 
 
-def fingerprints() -> dict[str, str]:
-    code.fingerprint.cache_clear()
-    return {step: code.fingerprint(step) for step in code.GROUPS}
+def _clear_fingerprints() -> None:
+    for cached in (code.fingerprint, code.kind_files, code.imports_of, code.module_file, code._source):
+        cached.cache_clear()
+
+
+def jobs_of_every_code() -> list[tuple[str, str | None]]:
+    """(step, kind) of every fingerprint a rule can pass: one per kind for a step of code.KIND_STEPS."""
+    return [(step, kind) for step in code.GROUPS
+            for kind in (KIND_MODULES[code.KIND_STEPS[step]] if step in code.KIND_STEPS else [None])]  # fmt: skip
+
+
+def fingerprints() -> dict[tuple[str, str | None], str]:
+    _clear_fingerprints()
+    return {job: code.fingerprint(*job) for job in jobs_of_every_code()}
+
+
+def every(step: str, but: tuple[str, ...] = ()) -> set[tuple[str, str | None]]:
+    """The fingerprints of ``step``: every kind's (less ``but``), or the step's one."""
+    return {(s, k) for s, k in jobs_of_every_code() if s == step and k not in but}
+
+
+def kinds(step: str, *names: str) -> set[tuple[str, str]]:
+    assert all(n in KIND_MODULES[code.KIND_STEPS[step]] for n in names), names
+    return {(step, n) for n in names}
 
 
 def test_fingerprint_is_a_stable_hex_digest(package_copy: Path) -> None:
     first = fingerprints()
     assert all(re.fullmatch(r"[0-9a-f]{16}", f) for f in first.values())
     assert fingerprints() == first
+    assert len(set(first.values())) == len(first)  # the kind is part of its fingerprint
+
+
+# analysis kinds that read results files with NumPy only: no model, no engine
+_NO_ENGINE = ("curve_numbers", "grid_search_table", "majority_share", "hard_margin_svm")
+_AE_RUNS = ("sklearn_mlp", "engine_grid_config", "sklearn_grid_config", "mlp_autoencoder", "sklearn_autoencoder")
 
 
 @pytest.mark.parametrize(
     ("edited", "changed"),
     [
-        ("layers.py", {"train", "analysis", "figure"}),
-        ("pipeline/figures/classification.py", {"figure"}),
-        ("pipeline/aggregate.py", {"aggregate"}),
-        ("data/split.py", {"data"}),
-        ("report/build.py", {"report"}),
-        ("pipeline/analysis_steps.py", {"analysis"}),
-        ("pipeline/spec.py", {"aggregate", "figure", "report"}),
-        ("pipeline/io.py", set(code.GROUPS)),
+        ("layers.py", every("train") | every("figure") | every("analysis", but=_NO_ENGINE)),
+        ("pipeline/figures/classification.py", kinds("figure", "confusion", "probability_histogram", "roc", "scatter")),
+        ("pipeline/figures/training_curves.py",
+         kinds("figure", "curves_by_experiment", "epoch_curves", "loss_panel_grid", "running_cost", "stopping_signal")),
+        ("pipeline/figures/__init__.py", every("figure")),
+        ("pipeline/kinds/autoencoder.py", kinds("train", "mnist_autoencoder")),
+        # sklearn_mlp's helpers are imported by the grid and regressor-autoencoder kinds, and by one analysis
+        ("pipeline/kinds/sklearn_mlp.py", kinds("train", *_AE_RUNS) | kinds("analysis", "feature_classifier")),
+        ("pipeline/analyses/svm.py", kinds("analysis", "hard_margin_svm")),
+        ("pipeline/analyses/__init__.py", every("analysis")),  # importing any analysis module runs it
+        ("pipeline/analysis_steps.py", every("analysis")),
+        ("pipeline/aggregate.py", every("aggregate")),
+        ("data/split.py", every("data")),
+        ("report/build.py", every("report")),
+        ("report/templates/001.md", set()),  # a template is an input of its own page, not package code
+        ("pipeline/kind_index.py", set()),  # only a kind's own line counts (test below)
+        ("pipeline/spec.py", every("aggregate") | every("report") | every("figure")),
+        ("pipeline/io.py", set(jobs_of_every_code())),
     ],
-)
-def test_fingerprint_changes_exactly_for_the_steps_using_a_file(package_copy: Path, edited: str, changed: set) -> None:
+)  # fmt: skip
+def test_fingerprint_changes_exactly_for_the_jobs_using_a_file(package_copy: Path, edited: str, changed: set) -> None:
     before = fingerprints()
     with open(package_copy / edited, "a") as fh:
         fh.write("# edited\n")
     after = fingerprints()
-    assert {s for s in code.GROUPS if before[s] != after[s]} == changed
+    assert {job for job in before if before[job] != after[job]} == changed
 
 
-def test_fingerprint_sees_a_new_module_in_a_kind_package(package_copy: Path) -> None:
+def test_a_new_module_in_a_kind_package_changes_nothing_until_a_kind_is_indexed(package_copy: Path,
+                                                                                  monkeypatch) -> None:  # fmt: skip
     before = fingerprints()
     (package_copy / "pipeline" / "kinds" / "new_kind.py").write_text('"""A new run kind."""\n')
+    assert fingerprints() == before
+    monkeypatch.setitem(KIND_MODULES["run"], "new_kind", "new_kind")
     after = fingerprints()
-    assert {s for s in code.GROUPS if before[s] != after[s]} == {"train", "analysis"}  # analyses rebuild run kinds
+    assert set(after) - set(before) == {("train", "new_kind")}
+    assert {job: after[job] for job in before} == before
+
+
+def test_moving_a_kind_to_another_module_changes_its_fingerprint_only(package_copy: Path, monkeypatch) -> None:
+    before = fingerprints()
+    monkeypatch.setitem(KIND_MODULES["figure"], "scatter", "images")
+    after = fingerprints()
+    assert {job for job in before if before[job] != after[job]} == {("figure", "scatter")}
+
+
+def test_a_kind_step_needs_its_kind_and_a_kind_must_be_indexed() -> None:
+    with pytest.raises(ValueError, match=r"fingerprint\('train', None\): a kind is given for, and only for"):
+        code.fingerprint("train")
+    with pytest.raises(ValueError, match=r"fingerprint\('report', 'scatter'\)"):
+        code.fingerprint("report", "scatter")
+    with pytest.raises(ValueError, match=r"figure kind 'scater' is not in scratchnet/pipeline/kind_index.py"):
+        code.fingerprint("figure", "scater")
 
 
 def test_every_fingerprinted_path_exists() -> None:
@@ -293,57 +354,26 @@ def test_every_fingerprinted_path_exists() -> None:
     for step, entries in code.GROUPS.items():
         for entry in entries:
             assert (code.PACKAGE / entry).exists(), f"code.GROUPS[{step!r}]: {entry} does not exist"
+    for step, what in code.KIND_STEPS.items():
+        for kind in KIND_MODULES[what]:
+            assert code.kind_module(step, kind)  # raises, naming the kind, for a module that does not exist
 
 
-# Modules a step imports that cannot change its outputs: the step harness, parameter specs, the fingerprints.
-_NOT_OUTPUT = {"pipeline/runner.py", "pipeline/params.py", "pipeline/code.py"}
-# Kinds the registry imports by name at run time (registry.load_all): the packages a step's lookups reach.
-_REGISTRY_PACKAGES = {"train": "pipeline/kinds", "analysis": "pipeline/analyses", "figure": "pipeline/figures"}
+def test_imports_of_reads_relative_absolute_and_function_level_imports(package_copy: Path) -> None:
+    f = package_copy / "pipeline" / "figures" / "probe.py"
+    f.write_text("from . import FigureContext\nimport scratchnet.stats\n\n\ndef late():\n"
+                 "    from ...svm import predict\n    from ..kinds.engine import TRAIN_PARAMS\n")  # fmt: skip
+    found = {str(p.relative_to(package_copy)) for p in code.imports_of(f)}
+    assert found == {"__init__.py", "stats.py", "svm.py", "pipeline/__init__.py", "pipeline/figures/__init__.py",
+                     "pipeline/kinds/__init__.py", "pipeline/kinds/engine.py"}  # fmt: skip
 
 
-def _module_file(module: str) -> Path | None:
-    """The source file of a ``scratchnet...`` module name (package -> its __init__.py)."""
-    rel = Path(*module.split(".")[1:])
-    pkg = code.PACKAGE / rel
-    if (pkg / "__init__.py").is_file():
-        return pkg / "__init__.py"
-    f = pkg.with_suffix(".py")
-    return f if f.is_file() else None
-
-
-def _imports(file: Path) -> set[Path]:
-    """The package modules ``file`` imports (absolute ``scratchnet.`` imports and relative ones)."""
-    here = ["scratchnet", *file.relative_to(code.PACKAGE).with_suffix("").parts]
-    if here[-1] == "__init__":
-        here = here[:-1]
-        package = here
-    else:
-        package = here[:-1]
-    out = set()
-    for node in ast.walk(ast.parse(file.read_text())):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = package[: len(package) - node.level + 1] if node.level else []
-            mod = ".".join(base + (node.module.split(".") if node.module else []))
-            names = [mod] + [f"{mod}.{a.name}" for a in node.names]  # "from . import paths" imports a module
-        for name in names:
-            if name.startswith("scratchnet"):
-                parts = name.split(".")
-                for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__, a/b/__init__, ...
-                    f = _module_file(".".join(parts[:i]))
-                    if f is not None:
-                        out.add(f)
-    return out
-
-
-def _step_entries() -> dict[str, set[str]]:
+def _step_scripts() -> dict[str, set[str]]:
     """Step (the ``fingerprint(...)`` a rule passes) -> the package modules its rules' scripts import."""
     entries: dict[str, set[str]] = {}
     for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
         for block in re.split(r"\n(?=rule )", smk.read_text()):
-            step = re.search(r'code=fingerprint\("(\w+)"\)', block)
+            step = re.search(r'code=(?:lambda wc: )?fingerprint\(\s*"(\w+)"', block)
             script = re.search(r'"\.\./scripts/(\w+\.py)"', block)
             if step and script:
                 text = (ROOT / "workflow" / "scripts" / script.group(1)).read_text()
@@ -351,31 +381,50 @@ def _step_entries() -> dict[str, set[str]]:
     return entries
 
 
+def _uncovered(used: set[Path], covered: set[Path]) -> list[str]:
+    """Modules of ``used`` not in ``covered``, less those that cannot change an output (code.NOT_OUTPUT, and an
+    ``__init__.py`` of a docstring and a ``__version__`` only)."""
+    return sorted(
+        rel for f in used - covered
+        if (rel := str(f.relative_to(code.PACKAGE))) not in code.NOT_OUTPUT
+        and not (f.name == "__init__.py" and len(ast.parse(f.read_text()).body) <= 2)
+    )  # fmt: skip
+
+
+def _fingerprinted(step: str, kind: str | None = None) -> set[Path]:
+    return {f for entry in code.GROUPS[step] for f in code._files(entry)} | set(code.kind_files(step, kind) if kind
+                                                                                  else ())  # fmt: skip
+
+
 def test_every_module_a_step_imports_is_in_its_fingerprint() -> None:
     """A change to the package source a job uses must rerun it: every package module reachable from the step's
-    script (plus the kinds its registry lookups load) is fingerprinted for that step."""
-    entries = _step_entries()
-    assert set(entries) == set(code.GROUPS), entries
+    script is fingerprinted for every job of that step, and for a job running a kind, every module reachable from
+    the kind's module too (the registry imports it by name)."""
+    scripts = _step_scripts()
+    assert set(scripts) == set(code.GROUPS), scripts
     gaps = {}
-    for step, modules in entries.items():
-        todo = {f for m in modules if (f := _module_file(m)) is not None}
-        if step in _REGISTRY_PACKAGES:
-            todo |= set((code.PACKAGE / _REGISTRY_PACKAGES[step]).glob("*.py"))
-        seen: set[Path] = set()
-        while todo:
-            f = todo.pop()
-            if f not in seen:
-                seen.add(f)
-                todo |= _imports(f)
-        covered = {f for entry in code.GROUPS[step] for f in code._files(entry)}
-        missing = {
-            str(f.relative_to(code.PACKAGE))
-            for f in seen - covered
-            if str(f.relative_to(code.PACKAGE)) not in _NOT_OUTPUT
-            and not (f.name == "__init__.py" and len(ast.parse(f.read_text()).body) <= 2)  # docstring, __version__
-        }
-        if missing:
-            gaps[step] = sorted(missing)
+    for step, modules in scripts.items():
+        used = code.reached({f for m in modules for f in code.module_files(m)})
+        if missing := _uncovered(used, _fingerprinted(step)):
+            gaps[step] = missing
+        for kind in KIND_MODULES[code.KIND_STEPS[step]] if step in code.KIND_STEPS else ():
+            by_kind = code.reached(used | code.module_files(code.kind_module(step, kind)))
+            if missing := _uncovered(by_kind, _fingerprinted(step, kind)):
+                gaps[f"{step} ({kind})"] = missing
+    assert not gaps, f"package modules used but not fingerprinted: {gaps}"
+
+
+def test_the_import_reading_agrees_with_modulefinder() -> None:
+    """A second reader of imports (the standard library's bytecode scanner) finds no package module a job of a kind
+    reaches that its fingerprint leaves out."""
+    gaps = {}
+    for step, what in code.KIND_STEPS.items():
+        for kind in KIND_MODULES[what]:
+            finder = modulefinder.ModuleFinder(path=[str(code.PACKAGE.parent)])
+            finder.import_hook(code.kind_module(step, kind))
+            found = {Path(m.__file__) for name, m in finder.modules.items() if name.startswith("scratchnet")}
+            if missing := _uncovered(found, _fingerprinted(step, kind)):
+                gaps[f"{step} ({kind})"] = missing
     assert not gaps, f"package modules used but not fingerprinted: {gaps}"
 
 

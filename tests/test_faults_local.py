@@ -88,7 +88,7 @@ def run(workdir: Path, *args: str, config: tuple[str, ...] = ()) -> tuple[int, s
 
 def fake_smk(log: Path) -> SimpleNamespace:
     """What a step's script passes to :func:`run_step` (the parts it reads)."""
-    return SimpleNamespace(log=[str(log)], threads=1, rule="step")
+    return SimpleNamespace(log=[str(log)], threads=1, rule="step", input=[], output=[], wildcards={}, params=None)
 
 
 @pytest.fixture()
@@ -232,7 +232,7 @@ def step():
     for _ in range(100):  # 10 s, unless stopped
         time.sleep(0.1)
     atomic_write_bytes(out, b"written after its Snakemake died")
-run_step(SimpleNamespace(log=[log], threads=1, rule="step"), step)
+run_step(SimpleNamespace(log=[log], threads=1, rule="step", input=[], output=[], wildcards={}, params=None), step)
 """
 
 
@@ -387,16 +387,28 @@ def test_portable_paths(tmp_path: Path, monkeypatch) -> None:
     assert paths.portable("/elsewhere/t.md") == "/elsewhere/t.md"
 
 
+def _every_fingerprint() -> dict[tuple[str, str | None], str]:
+    """Every step's fingerprint; a step whose jobs run one kind, once per kind."""
+    out = {}
+    for step in code.GROUPS:
+        kinds = code.KIND_MODULES[code.KIND_STEPS[step]] if step in code.KIND_STEPS else [None]
+        out.update({(step, kind): code.fingerprint(step, kind) for kind in kinds})
+    return out
+
+
 def test_code_fingerprints_do_not_depend_on_where_the_package_is(tmp_path: Path, monkeypatch) -> None:
-    before = {step: code.fingerprint(step) for step in code.GROUPS}
+    before = _every_fingerprint()
     moved = tmp_path / "another" / "clone" / "scratchnet"
     shutil.copytree(code.PACKAGE, moved, ignore=shutil.ignore_patterns("__pycache__"))
+    caches = (code.fingerprint, code.kind_files, code.module_file, code.imports_of)  # they hold absolute paths
     monkeypatch.setattr(code, "PACKAGE", moved)
-    code.fingerprint.cache_clear()
+    for cached in caches:
+        cached.cache_clear()
     try:
-        assert {step: code.fingerprint(step) for step in code.GROUPS} == before
+        assert _every_fingerprint() == before
     finally:
-        code.fingerprint.cache_clear()
+        for cached in caches:
+            cached.cache_clear()
 
 
 # --------------------------------------------------------------------------------------------- real Snakemake runs

@@ -8,9 +8,11 @@ from scratchnet.pipeline.code import fingerprint
 from scratchnet.pipeline.dag import Dag
 from scratchnet.pipeline.runner import mark_snakemake_process
 from scratchnet.pipeline.reasons import shorten_job_reasons
+from scratchnet.pipeline.rebuild import force_rebuild
 from scratchnet.pipeline.scheduler import coalesce_reevaluation
 from scratchnet.pipeline.validate import validate_config
 from scratchnet.report import TEMPLATES
+from scratchnet.report.index import refresh_index
 from scratchnet.report.provenance import config_hash
 
 # Without this, Snakemake's scheduler starts one more once-a-second re-evaluation chain per finished job, and its own
@@ -37,6 +39,11 @@ validate(config, schema="../schemas/config.schema.yaml")
 JOBS = Dag(config)
 L = JOBS.layout
 
+# An artefact a job found edited or truncated, or one deleted while its manifest remains, is rebuilt by this run, with
+# what is made from it (scratchnet/pipeline/rebuild.py). Not in a cluster job's own Snakemake, which runs just its job.
+if workflow.is_main_process:
+    force_rebuild([L.results, L.reports])
+
 
 wildcard_constraints:
     experiment=r"[^/]+",
@@ -61,6 +68,7 @@ localrules:
     figure,
     report,
     index,
+    publish,
 
 
 def run_threads(wc):

@@ -16,6 +16,8 @@ rule figure:
         spec=lambda wc: JOBS.figure_spec(wc.report, wc.figure),
         experiments=lambda wc: JOBS.figure_experiments(wc.report, wc.figure),
         layout=L.to_dict(),
-        code=fingerprint("figure"),
+        code=lambda wc: fingerprint(
+            "figure", JOBS.figure_spec(wc.report, wc.figure)["kind"]
+        ),
     script:
         "../scripts/figure.py"

@@ -14,7 +14,7 @@ rule train:
     threads: run_threads
     params:
         run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
-        code=fingerprint("train"),
+        code=lambda wc: fingerprint("train", JOBS.experiments[wc.experiment].model),
     script:
         "../scripts/train.py"
 
@@ -22,6 +22,7 @@ rule train:
 rule evaluate:
     input:
         model=L(paths.MODEL),
+        meta=L(paths.MODEL_META),
         history=L(paths.HISTORY),
         data=lambda wc: JOBS.run_data(wc.experiment, wc.variant),
     output:
@@ -36,7 +37,7 @@ rule evaluate:
     threads: run_threads
     params:
         run=lambda wc: JOBS.run_spec(wc.experiment, wc.variant, wc.seed),
-        code=fingerprint("train"),
+        code=lambda wc: fingerprint("train", JOBS.experiments[wc.experiment].model),
     script:
         "../scripts/evaluate.py"
 
@@ -80,6 +81,6 @@ rule analysis:
     params:
         spec=lambda wc: JOBS.analyses[wc.analysis],
         inputs=lambda wc: JOBS.analysis_refs(wc.analysis),
-        code=fingerprint("analysis"),
+        code=lambda wc: fingerprint("analysis", JOBS.analyses[wc.analysis]["kind"]),
     script:
         "../scripts/analysis.py"

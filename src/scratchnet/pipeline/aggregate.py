@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .io import read_json, write_json, write_text
 from .spec import Experiment
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARTS = ("train", "val", "test")
 SCALARS = ("acc", "loss", "auc", "n")
@@ -58,6 +60,8 @@ def scalar_names(kind_scalars: Iterable[str] = ()) -> set[str]:
 
 def job_seconds(benchmark_tsv: str | Path) -> float | None:
     """Wall-clock seconds of a job from its Snakemake benchmark file (column ``s``)."""
+    import pandas as pd  # here, not at module level: the DAG build imports this module (validate), pandas ~0.5 s
+
     try:
         return float(pd.read_csv(benchmark_tsv, sep="\t")["s"].iloc[0])
     except (FileNotFoundError, KeyError, IndexError, ValueError):
@@ -136,6 +140,8 @@ def aggregate(
 
 
 def table(summary: dict[str, Any], columns: tuple[str, ...] = ("train_acc", "val_acc", "test_acc")) -> pd.DataFrame:
+    import pandas as pd
+
     rows = []
     for v, d in summary["variants"].items():
         row: dict[str, Any] = {"variant": v, "seeds": len(d["seeds"])}

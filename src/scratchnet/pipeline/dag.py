@@ -98,8 +98,16 @@ class Dag:
                 "data": self.run_data(exp.name, variant), **files}  # fmt: skip
 
     def analysis_inputs(self, name: str) -> list[str]:
-        keys = ("model", "history", "metrics", "data")
-        return sorted({r[k] for runs in self.analysis_refs(name).values() for r in runs for k in keys})
+        """Every file an analysis may read of its runs: the model (weights and metadata), history, metrics,
+        predictions, and the split's data and indices (seed 003's majority analysis rebuilds the dataset order)."""
+        files: set[str] = set()
+        for runs in self.analysis_refs(name).values():
+            for r in runs:
+                exp, variant = self.experiments[r["experiment"]], r["variant"]
+                files |= {r[k] for k in ("model", "history", "metrics", "predictions", "data")}
+                files.add(self.layout.run(paths.MODEL_META, exp.name, variant, r["seed"]))
+                files.add(self.layout(paths.SPLIT, split=exp.split_of(variant)))
+        return sorted(files)
 
     def analysis_missing(self, name: str) -> str:
         roles = (self.analyses[name].get("inputs") or {}).values()
@@ -133,7 +141,7 @@ class Dag:
                 for v in variants:
                     files.add(self.layout(paths.SPLIT_DATA, split=exp.split_of(v)))
                     for s in seeds:
-                        for t in (paths.MODEL, paths.HISTORY, paths.METRICS, paths.PREDICTIONS):
+                        for t in (paths.MODEL, paths.MODEL_META, paths.HISTORY, paths.METRICS, paths.PREDICTIONS):
                             files.add(self.layout.run(t, exp.name, v, s))
         return sorted(files)
 

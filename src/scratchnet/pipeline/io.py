@@ -1,4 +1,5 @@
-"""Atomic writers for the pipeline's outputs: a crash never leaves a half-written file under its final name."""
+"""Atomic writers for the pipeline's outputs (a crash never leaves a half-written file under its final name), and
+readers that verify a file against its manifest before reading it (:func:`.manifest.check`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_write_bytes
+from .manifest import check
 
 
 def _plain(obj: Any) -> Any:
@@ -35,8 +37,10 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 
 def read_json(path: str | Path) -> Any:
+    """The JSON document in ``path``, verified against its manifest when it has one."""
     path = Path(path)
     try:
+        check(path)
         return json.loads(path.read_text())
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: not found") from None
@@ -51,8 +55,10 @@ def write_npz(path: str | Path, **arrays: np.ndarray) -> None:
 
 
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` file (no pickled objects); every error names the file."""
+    """The arrays of an ``.npz`` file (no pickled objects), verified against its manifest when it has one; every
+    error names the file."""
     try:
+        check(path)
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except FileNotFoundError:

@@ -30,9 +30,15 @@ SUMMARY = "{results}/tables/{experiment}.json"
 ANALYSIS_JSON = "{results}/analyses/{analysis}/result.json"
 ANALYSIS_NPZ = "{results}/analyses/{analysis}/arrays.npz"
 FIGURE = "{results}/figures/{report}/{figure}.png"
+# A page (a report id, or "index") is built under results/pages/ and published to reports/ once built, so a build
+# that fails never removes the published page (scratchnet.report.publish); its status file says how its last build
+# went.
+PAGE_MD = "{results}/pages/{report}.md"
+PAGE_HTML = "{results}/pages/{report}.html"
+PAGE_STATUS = "{results}/pages/{report}.status.json"
 REPORT_MD = "{reports}/{report}.md"
 REPORT_HTML = "{reports}/{report}.html"
-INDEX_MD = "{reports}/index.md"
+INDEX_MD = "{reports}/index.md"  # REPORT_MD of the page "index"
 INDEX_HTML = "{reports}/index.html"
 BENCHMARK_TRAIN = "{benchmarks}/train/{experiment}/{variant}/seed{seed}.tsv"
 BENCHMARK_EVAL = "{benchmarks}/evaluate/{experiment}/{variant}/seed{seed}.tsv"

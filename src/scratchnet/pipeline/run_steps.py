@@ -13,6 +13,7 @@ import numpy as np
 from ..models import Model
 from ..persist import load_model, save_model
 from ..train import History
+from . import scores
 from .io import read_json, read_npz, write_json, write_npz
 from .params import Param
 from .registry import RunSpec, get_run_kind
@@ -89,29 +90,30 @@ def save_run(
     write_json(history_out, hist.to_dict())
 
 
-def part_metrics(model: Model, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Accuracy, loss, confusion matrix and scikit-learn's classification report for one part (classifiers), or
-    the loss alone (regressors and autoencoders)."""
-    from sklearn import metrics as skm  # imported here: train jobs don't need it (about 1 s per job)
-
+def part_metrics(
+    model: Model, X: np.ndarray, y: np.ndarray, pred: np.ndarray | None = None, proba: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Accuracy, loss, confusion matrix and classification report (scikit-learn's layout and numbers, computed in
+    NumPy by :mod:`.scores`) for one part (classifiers), or the loss alone (regressors and autoencoders).
+    ``pred`` and ``proba``: the model's predictions for ``X`` if the caller already has them."""
     if len(y) == 0:
         return {"n": 0}
     ev = model.evaluate(X, y)
     if getattr(model, "classes_", None) is None:
         return {"n": int(len(y)), "loss": float(ev["loss"])}
-    pred = model.predict(X)
+    pred = model.predict(X) if pred is None else pred
     labels = np.asarray(model.classes_)
     out: dict[str, Any] = {
         "n": int(len(y)),
         "acc": float(np.mean(pred == y)),
         "loss": float(ev["loss"]),
         "labels": labels.tolist(),
-        "confusion": skm.confusion_matrix(y, pred, labels=labels).tolist(),
-        "report": skm.classification_report(y, pred, labels=labels, output_dict=True, zero_division=0),
+        "confusion": scores.confusion(y, pred, labels).tolist(),
+        "report": scores.classification_report(y, pred, labels),
     }
     if len(labels) == 2 and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
-        score = model.predict_proba(X)[:, 1]
-        out["auc"] = float(skm.roc_auc_score(y == labels[1], score))
+        score = (model.predict_proba(X) if proba is None else proba)[:, 1]
+        out["auc"] = scores.roc_auc(y == labels[1], score)
     return out
 
 
@@ -128,11 +130,11 @@ def evaluate_model(
         if f"X_{part}" not in data:
             continue
         X, y = data[f"X_{part}"], data[f"y_{part}"]
-        result[part] = part_metrics(model, X, y)
-        if len(y):
+        if len(y):  # predicted once, for the saved predictions and the metrics
             preds[f"{part}_pred"] = model.predict(X)
             if hasattr(model, "predict_proba") and type(model).__name__ != "Perceptron":
                 preds[f"{part}_proba"] = model.predict_proba(X)
+        result[part] = part_metrics(model, X, y, preds.get(f"{part}_pred"), preds.get(f"{part}_proba"))
     result["training"] = {
         k: hist.get(k)
         for k in ("n_updates", "n_epochs", "stopped", "best_epoch", "converged_epoch", "seconds", "batch_size")

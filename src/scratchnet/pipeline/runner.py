@@ -1,5 +1,7 @@
 """Run a pipeline step under Snakemake's ``script:`` directive: logging and stderr into the rule's log file,
-BLAS threads capped at the job's ``threads``, a failure reported as one clear line plus the traceback, and no job
+BLAS threads capped at the job's ``threads``, the job's inputs verified against their manifests before the step and
+its outputs' manifests written after it (:mod:`.manifest`; an input that fails verification is marked for rebuilding
+by the next run, :mod:`.rebuild`), a failure reported as one clear line plus the traceback, and no job
 outliving the Snakemake that started it.
 
 A job must not keep running, and above all must not write its outputs, after its Snakemake is gone (killed with
@@ -18,6 +20,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -28,6 +31,7 @@ import psutil
 from threadpoolctl import threadpool_limits
 
 from ..atomic import commit_guard, naming_path
+from . import manifest
 
 #: The environment variable through which a Snakemake process tells its jobs its pid (and its pid namespace).
 SNAKEMAKE_PID = "SCRATCHNET_SNAKEMAKE_PID"
@@ -200,13 +204,17 @@ def run_step(smk: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         watch.start()
     try:
         with threadpool_limits(limits=max(1, int(smk.threads))), commit_guard(watch.check) if watch else nullcontext():
-            return func(*args, **kwargs)
+            inputs = _verify(smk)
+            result = func(*args, **kwargs)
+            _record(smk, name, inputs)
+            return result
     except SnakemakeGone as exc:
         logging.getLogger(name).error("%s stopped: %s", name, exc)
         failure.append(f"ERROR in {name}: stopped: {exc}")
-    except Exception as exc:  # report, then fail the job
-        logging.getLogger(name).error("%s failed: %s\n%s", name, exc, traceback.format_exc())
-        failure.append(f"ERROR in {name}: {exc}" + (f" (log: {log_path})" if log_path else ""))
+    except Exception as exc:  # report, then fail the job (an input that failed verification is marked for rebuilding)
+        msg = _rejected(exc) if isinstance(exc, manifest.IntegrityError) else str(exc)
+        logging.getLogger(name).error("%s failed: %s\n%s", name, msg, traceback.format_exc())
+        failure.append(f"ERROR in {name}: {msg}" + (f" (log: {log_path})" if log_path else ""))
     finally:
         if watch is not None:
             watch.stop()
@@ -224,3 +232,39 @@ def run_step(smk: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> A
 def files(named_input: Any) -> list[str]:
     """A named input as a list of paths (Snakemake gives one path as a string, several or none as a list)."""
     return [named_input] if isinstance(named_input, str) else [str(f) for f in named_input]
+
+
+def _verify(smk: Any) -> dict[str, manifest.Check]:
+    """Remove the manifests of the job's outputs (about to be rewritten) and verify its inputs; log what it cost."""
+    t, cpu = time.perf_counter(), time.process_time()
+    manifest.forget(list(smk.output))
+    inputs = manifest.verify_inputs(list(smk.input))
+    n_verified = sum(c.verified for c in inputs.values())
+    logging.getLogger("integrity").info(
+        "%d inputs (%d verified against their manifests, %d without one), %d bytes hashed in %.4f s (%.4f s CPU)",
+        len(inputs), n_verified, len(inputs) - n_verified, sum(c.hashed for c in inputs.values()),
+        time.perf_counter() - t, time.process_time() - cpu,
+    )  # fmt: skip
+    return inputs
+
+
+def _record(smk: Any, rule: str, inputs: dict[str, manifest.Check]) -> None:
+    """Write the manifests of the job's outputs; log what it cost."""
+    t, cpu = time.perf_counter(), time.process_time()
+    wildcards = dict(smk.wildcards.items()) if hasattr(smk.wildcards, "items") else {}
+    outputs = manifest.record(list(smk.output), inputs, rule, wildcards, getattr(smk.params, "code", None))
+    logging.getLogger("integrity").info(
+        "%d outputs recorded, %d bytes hashed in %.4f s (%.4f s CPU)", len(outputs), sum(c.hashed for c in outputs),
+        time.perf_counter() - t, time.process_time() - cpu,
+    )  # fmt: skip
+
+
+def _rejected(exc: manifest.IntegrityError) -> str:
+    """The error of a file that failed verification, after marking it for rebuilding: what is wrong, where the bad
+    content is kept, and how it is rebuilt."""
+    kept = manifest.reject(exc.path, str(exc))
+    where = f" Kept as {kept} for inspection." if kept else ""
+    return (
+        f"{exc}.{where} The next run of the same snakemake command rebuilds it, and what is made from it; or now: "
+        f"snakemake --cores 1 --forcerun {exc.path} (with this run's --configfile)"
+    )

@@ -29,7 +29,8 @@ def _timestamp(since: str) -> float:
 
 def collect(root: str | Path, since: str | None = None) -> pd.DataFrame:
     """One row per benchmark file under ``root`` (written after ``since``, a file or an ISO time): rule,
-    experiment (or analysis name), wall seconds ``s``."""
+    experiment (or analysis name), variant and seed (empty for analyses), wall seconds ``s`` and ``cpu_time``
+    (NaN where the file has no such column)."""
     root = Path(root)
     after = _timestamp(since) if since else None
     rows = []
@@ -41,12 +42,18 @@ def collect(root: str | Path, since: str | None = None) -> pd.DataFrame:
             continue  # the reduced configuration's own root
         rule = parts[0]
         name = parts[1] if len(parts) > 2 else Path(parts[1]).stem
-        try:
-            s = float(pd.read_csv(f, sep="\t")["s"].iloc[0])
-        except (KeyError, IndexError, ValueError, pd.errors.EmptyDataError) as exc:
-            raise ValueError(f"{f}: not a Snakemake benchmark file ({exc})") from None
-        rows.append({"rule": rule, "experiment": name, "s": s})
-    return pd.DataFrame(rows, columns=["rule", "experiment", "s"])
+        variant, seed = (parts[2], Path(parts[3]).stem) if len(parts) == 4 else ("", "")
+        rows.append({"rule": rule, "experiment": name, "variant": variant, "seed": seed, **read_benchmark(f)})
+    return pd.DataFrame(rows, columns=["rule", "experiment", "variant", "seed", "s", "cpu_time"])
+
+
+def read_benchmark(path: str | Path) -> dict[str, float]:
+    """Wall seconds ``s`` and ``cpu_time`` (NaN if absent) of one Snakemake benchmark file (first row)."""
+    try:
+        row = pd.read_csv(path, sep="\t").iloc[0]
+        return {"s": float(row["s"]), "cpu_time": float(row.get("cpu_time", float("nan")))}
+    except (KeyError, IndexError, ValueError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"{path}: not a Snakemake benchmark file ({exc})") from None
 
 
 def summary(df: pd.DataFrame, by: str = "rule") -> pd.DataFrame:

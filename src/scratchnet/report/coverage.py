@@ -22,7 +22,8 @@ from typing import Any
 
 NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)*")
 UNREVIEWED = "UNREVIEWED"  # the reason scripts/draft-claims.py gives: not an account of the number
-SETUP_ROW = "setup row"  # a number a setup row shows: accounted for, not audited
+SETUP_ROW = "setup row"  # a number a setup row (or a table's setup column) shows: accounted for, not audited
+TABLE_LABEL = "table label"  # a row label of a table claim ("0"-"9" of a classification report)
 
 
 def number_tokens(text: str) -> list[str]:
@@ -59,18 +60,34 @@ def _tokens_of(written: Any) -> list[str]:
     return number_tokens(str(written or ""))
 
 
-def _claimed(claims: list[dict[str, Any]]) -> dict[int, set[str]]:
+def _claimed(claims: list[dict[str, Any]]) -> tuple[dict[int, set[str]], dict[int, dict[str, str]]]:
+    """The tokens claims audit, per line; and those they show but do not judge (a table's labels and setup columns,
+    a setup row's numbers), per line with their category."""
     out: dict[int, set[str]] = {}
+    apart: dict[int, dict[str, str]] = {}
     for c in claims:
         table = c.get("table")
         if isinstance(table, dict):
+            columns, setup_columns = list(table.get("columns", [])), set(table.get("setup_columns", []))
             for row in table.get("rows", []):
                 line = row.get("line", c.get("line"))
-                if line is not None:
-                    out.setdefault(line, set()).update(_tokens_of(row.get("as_written")) + _tokens_of(row.get("label")))
-        if c.get("line") is not None:
-            out.setdefault(c["line"], set()).update(_tokens_of(c.get("as_written")))
-    return out
+                if line is None:
+                    continue
+                for token in _tokens_of(row.get("label")):
+                    apart.setdefault(line, {})[token] = TABLE_LABEL
+                for column, cell in zip(columns, row.get("as_written", []), strict=False):
+                    if c.get("setup") or column in setup_columns:
+                        for token in _tokens_of(cell):
+                            apart.setdefault(line, {})[token] = SETUP_ROW
+                    else:
+                        out.setdefault(line, set()).update(_tokens_of(cell))
+        elif c.get("line") is not None:
+            if c.get("setup"):
+                for token in _tokens_of(c.get("as_written")):
+                    apart.setdefault(c["line"], {})[token] = SETUP_ROW
+            else:
+                out.setdefault(c["line"], set()).update(_tokens_of(c.get("as_written")))
+    return out, apart
 
 
 def check_not_claimed(entries: list[dict[str, Any]], where: str, n_lines: int) -> list[str]:
@@ -95,11 +112,8 @@ def check_not_claimed(entries: list[dict[str, Any]], where: str, n_lines: int) -
 
 def coverage(lines: list[str], claims: list[dict[str, Any]], not_claimed: list[dict[str, Any]]) -> Coverage:
     """Account for every number token of the seed text ``lines`` (see the module's docstring)."""
-    claimed = _claimed([c for c in claims if not c.get("setup")])
-    skipped: dict[int, dict[str, str]] = {}
-    for line, tokens in _claimed([c for c in claims if c.get("setup")]).items():  # shown as setup rows, not audited
-        for token in tokens:
-            skipped.setdefault(line, {})[token] = SETUP_ROW
+    claimed, shown = _claimed(claims)
+    skipped: dict[int, dict[str, str]] = {line: dict(tokens) for line, tokens in shown.items()}
     blocks: list[tuple[int, int, str]] = []
     for e in not_claimed:
         if str(e.get("reason", "")).strip() == UNREVIEWED:  # a draft's entry nobody has reviewed yet

@@ -1,5 +1,6 @@
 """The index page: one line per report page with its claims verdict counts, the numbers its seed states and audits,
-and a stacked bar of its verdicts (an inline SVG in a colour-blind-safe palette)."""
+a stacked bar of its verdicts (an inline SVG in a colour-blind-safe palette), and what happened to a page whose last
+build failed (:mod:`.publish`). It links only pages that are there."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..pipeline import paths
 from ..pipeline.io import write_text
 from .page import provenance_md, to_html
 from .provenance import provenance as compute_provenance
+from .publish import building, code_span, published, read_status, strip_stale
 from .tables import VERDICT_COLOURS
 
 SUMMARY_LINE = re.compile(r"(\d+ claims: [^\n]*)")
@@ -48,17 +50,26 @@ def legend() -> str:
     )
 
 
+FAILED_MARK = "<!-- failed: {page} -->"  # on the line of a page whose last build failed (read by refresh_index)
+
+
 def build_index(
     reports: dict[str, Any],
     md_files: list[str],
     md_out: str | Path,
     html_out: str | Path,
     provenance: dict[str, Any] | None = None,
+    statuses: dict[str, dict[str, Any] | None] | None = None,
 ) -> None:
     """Write the index (markdown and HTML) linking every report page, with each page's claims summary line read
     from its markdown (``md_files``, matched to reports by file stem; ``pipeline.paths`` otherwise), ending with a
-    provenance section (``provenance``, or git state and versions of the current directory when None)."""
+    provenance section (``provenance``, or git state and versions of the current directory when None).
+
+    A page whose markdown is not there is listed without a link. ``statuses`` (report id -> the status of its last
+    build, :func:`.publish.read_status`) add, for a page whose last build failed, that it is stale (or not built)
+    and the error."""
     by_stem = {Path(f).stem: Path(f) for f in md_files}
+    statuses = statuses or {}
     lines = [
         "# scratchnet: reproduced reports",
         "",
@@ -69,16 +80,63 @@ def build_index(
     lines += ["Verdicts per page: " + legend(), ""]
     for rid, spec in reports.items():
         md = by_stem.get(rid, Path(paths.Layout()(paths.REPORT_MD, report=rid)))
-        text = md.read_text() if md.exists() else ""
+        status = statuses.get(rid) or {}
+        failed = ""
+        if status.get("state") == "failed":
+            failed = f"its last build failed: {code_span(status['error'])} {FAILED_MARK.format(page=rid)}"
+        if not md.exists():
+            lines.append(f"- {spec.get('title', rid)} — **not built**" + (f"; {failed}" if failed else ""))
+            continue
+        text = strip_stale(md.read_text())
         m = SUMMARY_LINE.search(text)
         summary_line = f" — {m.group(1)}" if m else ""
         cov = COVERAGE.search(text)
         numbers = f" ({cov.group(1)} numbers stated in the seed, {cov.group(2)} audited)" if cov else ""
         bar = verdict_bar(verdicts_of(m.group(1))) if m else ""
-        lines.append(f"- [{spec.get('title', rid)}]({rid}.html) ([Markdown]({rid}.md)){summary_line}{numbers}")
+        stale = f" — **stale**, {failed}; this is the last page built successfully" if failed else ""
+        lines.append(f"- [{spec.get('title', rid)}]({rid}.html) ([Markdown]({rid}.md)){summary_line}{numbers}{stale}")
         if bar:
             lines.append(f"  <br>{bar}")
     text = "\n".join(lines) + "\n"
     text += "\n" + provenance_md(provenance if provenance is not None else compute_provenance(None))
     write_text(md_out, text)
     write_text(html_out, to_html(text, "scratchnet reports", Path(md_out).parent))
+
+
+def _index_of_published_pages(
+    reports: dict[str, Any], layout: paths.Layout, config_sha256: str, repo_dir: str, md_out: Path, html_out: Path
+) -> None:
+    prov = compute_provenance(None, [], repo_dir, config_sha256=config_sha256)
+    md_files = [str(published(layout, r)[0]) for r in reports]
+    build_index(reports, md_files, md_out, html_out, prov, {r: read_status(layout, r) for r in reports})
+
+
+def build_index_page(
+    reports: dict[str, Any],
+    layout: dict[str, str],
+    config_sha256: str,
+    repo_dir: str,
+    md_out: str | Path,
+    html_out: str | Path,
+) -> None:
+    """The index rule's job: the index of the published pages of ``reports`` under ``layout`` (the output roots, as
+    :meth:`Layout.to_dict`) with their build statuses, written to the staging files ``md_out``/``html_out``
+    (:mod:`.publish`); ``config_sha256`` and ``repo_dir`` go into its provenance."""
+    lay = paths.Layout(**layout)
+    with building("index", lay):
+        _index_of_published_pages(reports, lay, config_sha256, repo_dir, Path(md_out), Path(html_out))
+
+
+def refresh_index(reports: dict[str, Any], layout: dict[str, str], config_sha256: str, repo_dir: str) -> list[str]:
+    """At the end of a run (the workflow's onsuccess and onerror): make the published index say which pages of
+    ``reports`` failed their last build, and why. The index job does not run when a page fails, and a page rebuilt
+    alone does not rebuild the index; so when the pages whose last build failed are not those the published index
+    marks (or there is no index yet and some page failed), the index is rewritten from the published pages and
+    their statuses, linking only pages that are there. Returns the pages whose last build failed."""
+    lay = paths.Layout(**layout)
+    failed = [r for r in reports if (read_status(lay, r) or {}).get("state") == "failed"]
+    index_md, index_html = published(lay, "index")
+    shown = re.findall(FAILED_MARK.format(page=r"(\S+)"), index_md.read_text()) if index_md.exists() else []
+    if (failed or index_md.exists()) and sorted(failed) != sorted(shown):
+        _index_of_published_pages(reports, lay, config_sha256, repo_dir, index_md, index_html)
+    return failed

@@ -117,7 +117,22 @@ def provenance_md(prov: dict[str, Any]) -> str:
     if machine:
         rows.append(["machine", f"{machine.get('platform')}, {machine.get('cpus')} CPUs"])
     rows.append(["compute", compute])
+    if "inputs" in prov:
+        rows.append(["inputs", _inputs_md(prov["inputs"])])
     return "## Provenance\n\n" + md_table(["", ""], rows) + "\n"
+
+
+def _inputs_md(inp: dict[str, Any]) -> str:
+    """The provenance's inputs row, from :func:`~scratchnet.report.provenance.inputs_verified`."""
+    how = "SHA-256, against the manifests their jobs wrote"
+    if not inp["unverified"]:
+        text = f"all {inp['n']} inputs verified ({how})"
+    else:
+        shown = ", ".join(f"`{p}`" for p in inp["unverified"][:3]) + (", ..." if len(inp["unverified"]) > 3 else "")
+        text = (f"{inp['verified']} of {inp['n']} inputs verified ({how}); {len(inp['unverified'])} have no manifest "
+                f"(written by hand, or before manifests were recorded): {shown}")  # fmt: skip
+    return text + (f"; {inp['other']} more from outside the results (template, claims, seed text, benchmark files)"
+                   if inp["other"] else "")  # fmt: skip
 
 
 def _inline_images(html_text: str, base: Path) -> str:

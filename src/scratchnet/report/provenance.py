@@ -1,5 +1,6 @@
 """Provenance of a report page: the code (git commit, dirty or not), the configuration (a hash of the merged
-config), the software (package versions) and the compute its jobs took (Snakemake benchmark files)."""
+config), the software (package versions), the compute its jobs took (Snakemake benchmark files) and how many of its
+inputs were verified against their manifests."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from ..pipeline.manifest import verify_inputs
 
 PACKAGES = ("numpy", "scikit-learn", "snakemake", "scratchnet")
 
@@ -103,6 +106,22 @@ def compute_time(benchmark_files: Iterable[str | Path]) -> dict[str, Any]:
                 cpu_known = False
         jobs += 1
     return {"jobs": jobs, "seconds": seconds, "cpu_seconds": cpu if cpu_known and jobs else None}
+
+
+def inputs_verified(inputs: Iterable[str | Path], roots: Iterable[str | Path]) -> dict[str, Any]:
+    """Verify a page's input files (:func:`~scratchnet.pipeline.manifest.verify_inputs`; an edited or truncated one
+    raises) and count them: ``{"n", "verified", "unverified", "other"}``. ``unverified`` lists the inputs under the
+    output ``roots`` (results, reports) that have no manifest; ``other`` counts the inputs outside them (template,
+    claims, seed text, benchmark files), which are not written by the pipeline's jobs and have none."""
+    roots = [os.path.normpath(r) + os.sep for r in roots]
+    checks = verify_inputs(inputs)
+    ours = [c for p, c in checks.items() if any(os.path.normpath(p).startswith(r) for r in roots)]
+    return {
+        "n": len(ours),
+        "verified": sum(c.verified for c in ours),
+        "unverified": [c.path for c in ours if not c.verified],
+        "other": len(checks) - len(ours),
+    }
 
 
 def provenance(

@@ -151,5 +151,8 @@ def claims_summary(rows: list[dict[str, Any]]) -> str:
     counts = verdict_counts(rows)
     total = sum(counts.values())
     setup = sum(r["verdict"] == "setup" for r in rows)
+    variants = sum(bool(r.get("variant_of")) for r in rows)
     text = f"{total} claims: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    return text + (f" ({setup} setup rows, not counted)" if setup else "")
+    kinds = ((setup, "setup row"), (variants, "cause variant"))
+    apart = [f"{n} {what}{'s' if n > 1 else ''}" for n, what in kinds if n]
+    return text + (f" ({', '.join(apart)}, not counted)" if apart else "")

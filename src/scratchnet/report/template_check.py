@@ -19,7 +19,7 @@ from typing import Any
 
 from .claims import metric_problem
 from .claims.common import undeclared_read
-from .placeholders import NAMES, PARTS, PLACEHOLDER, occurrences, parse, parse_ref
+from .grammar import NAMES, PARTS, PLACEHOLDER, occurrences, parse, parse_ref
 
 
 @dataclass(frozen=True)

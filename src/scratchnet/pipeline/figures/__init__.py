@@ -11,19 +11,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ...atomic import atomic_write_bytes  # noqa: E402
-from ...persist import load_model  # noqa: E402
-from ...train import History  # noqa: E402
-from .. import paths  # noqa: E402
-from ..io import read_json, read_npz  # noqa: E402
-from ..params import Param  # noqa: E402
-from ..spec import Experiment  # noqa: E402
+from ...atomic import atomic_write_bytes
+from ...persist import load_model
+from ...train import History
+from .. import paths
+from ..io import read_json, read_npz
+from ..params import Param
+from ..spec import Experiment
 
 # Options every figure accepts, besides its kind's own.
 COMMON: dict[str, Param] = {
@@ -166,6 +162,11 @@ def make_figure(
     kind = get_figure_kind(spec.get("kind"))
     lay = paths.Layout(**layout)
     exps = {name: Experiment.from_dict(d) for name, d in experiments.items()}
+    import matplotlib  # here, not at module level: the DAG build imports this package for the figure kinds' options
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig = plt.figure(figsize=tuple(spec.get("size", (7, 4.5))))
     analyses = {ref["analysis"]: AnalysisResult(ref["analysis"], lay) for ref in spec["runs"] if "analysis" in ref}
     ctx = FigureContext(spec, resolve_runs(spec, exps, lay), analyses, fig, lay)

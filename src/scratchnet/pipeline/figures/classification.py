@@ -5,7 +5,6 @@ matrix, histograms of the predicted probability per class and the ROC curve.
 from __future__ import annotations
 
 import numpy as np
-from sklearn import metrics as skm
 
 from ..params import Param
 from ..registry import figure_kind
@@ -71,6 +70,8 @@ def fig_confusion(ctx: FigureContext) -> None:
     y = r.data()[f"y_{part}"]
     pred = r.predictions()[f"{part}_pred"]
     labels = np.unique(np.concatenate([y, pred]))
+    from sklearn import metrics as skm  # here, not at module level: the DAG build imports this module
+
     cm = skm.confusion_matrix(y, pred, labels=labels)
     skm.ConfusionMatrixDisplay(cm, display_labels=class_names(spec, labels)).plot(ax=ax, colorbar=False)
     ax.set_title(f"{r.label}, {part} (seed {r.seed})", fontsize="small")
@@ -92,6 +93,8 @@ def fig_probability_histogram(ctx: FigureContext) -> None:
 
 @figure_kind("roc", {"part": PART})
 def fig_roc(ctx: FigureContext) -> None:
+    from sklearn import metrics as skm  # here, not at module level: the DAG build imports this module
+
     spec, runs, ax = ctx.spec, ctx.runs, ctx.ax
     for r in runs:
         part = spec.get("part", "test")

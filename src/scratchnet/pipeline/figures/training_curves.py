@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib.lines import Line2D
 
 from ..params import Param
 from ..registry import figure_kind
@@ -16,6 +15,13 @@ from . import LABELS, LINESTYLES, FigureContext, Run
 
 WINDOW = Param("int", "running-cost window (updates)", min=1)
 SERIES = Param("strs", "history keys to plot", min_len=1)
+
+
+def _handle(**style: Any) -> Any:
+    """A legend entry: a line without data (matplotlib imported when a figure is drawn, not at the DAG build)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], **style)
 
 
 def _params(run: Run) -> dict[str, Any]:
@@ -92,15 +98,13 @@ def fig_epoch_curves(ctx: FigureContext) -> None:
     ax.set(xlabel=spec.get("xlabel", x_key), ylabel=spec.get("ylabel", ", ".join(keys)))
     if compare:
         run_handles = [
-            Line2D([], [], color=f"C{i % 10}", label=r.variant if one_experiment else r.label)
-            for i, r in enumerate(runs)
+            _handle(color=f"C{i % 10}", label=r.variant if one_experiment else r.label) for i, r in enumerate(runs)
         ]
         legend = ax.legend(handles=run_handles, fontsize="small", loc=spec.get("legend_loc", "best"))
         ax.add_artist(legend)
         if len(keys) > 1:
             key_handles = [
-                Line2D([], [], color="0.3", linestyle=LINESTYLES[j % len(LINESTYLES)], label=k)
-                for j, k in enumerate(keys)
+                _handle(color="0.3", linestyle=LINESTYLES[j % len(LINESTYLES)], label=k) for j, k in enumerate(keys)
             ]
             ax.legend(handles=key_handles, fontsize="small", loc=spec.get("series_legend_loc", "lower left"))
     else:
@@ -164,8 +168,8 @@ def fig_loss_panel_grid(ctx: FigureContext) -> None:
                 ax.set_xlabel("epoch", fontsize="small")
             if not runs:
                 ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
-    handles = [Line2D([], [], color=f"C{s}", label=k) for s, k in enumerate(keys)]
-    handles.append(Line2D([], [], color="0.5", linestyle=":", label="best epoch (weights kept)"))
+    handles = [_handle(color=f"C{s}", label=k) for s, k in enumerate(keys)]
+    handles.append(_handle(color="0.5", linestyle=":", label="best epoch (weights kept)"))
     axes[0][0].legend(handles=handles, fontsize="x-small")
 
 
@@ -208,7 +212,7 @@ def fig_curves_by_experiment(ctx: FigureContext) -> None:
             ax.set_yscale("log")
         ax.set_title(titles.get(e, e), fontsize="small")
         ax.set_xlabel("epoch")
-        handles = [Line2D([], [], color=f"C{i % 10}", label=v) for i, v in enumerate(variants)]
-        handles += [Line2D([], [], color="0.3", linestyle=LINESTYLES[s % 4], label=k) for s, k in enumerate(keys)]
+        handles = [_handle(color=f"C{i % 10}", label=v) for i, v in enumerate(variants)]
+        handles += [_handle(color="0.3", linestyle=LINESTYLES[s % 4], label=k) for s, k in enumerate(keys)]
         ax.legend(handles=handles, fontsize="x-small")
     axes[0].set_ylabel(spec.get("ylabel", ", ".join(keys)))

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ...models import Autoencoder
+from ...models import EVAL_CHUNK, Autoencoder
 from ...noise import add_noise
 from ...persist import load_model
 from ...train import TrainConfig
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 NOISE_STREAM = 7_002  # second entropy word of the noise generators, so noise never shares a stream with shuffling
 EPS = 1e-7  # probabilities are clipped to [EPS, 1 - EPS] when a cross-entropy is computed from reconstructions
-CHUNK = 8192
+CHUNK = EVAL_CHUNK  # the engine's evaluation chunks: a reconstruction made here equals one made by the model
 
 PARAMS: dict[str, Param] = {
     **RUN_PARAMS,
@@ -142,8 +142,11 @@ def train_autoencoder(run: RunSpec, data_npz: str, model_out: str, history_out: 
     save_run(model, hist, run, config.to_dict(), model_out, history_out, monitor, architecture=arch)
 
 
-def reconstruction_errors(model: Autoencoder, X: np.ndarray, inputs: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Per-image errors of the reconstruction of ``inputs`` (default ``X``) against the clean images ``X``.
+def reconstruction_errors(
+    model: Autoencoder, X: np.ndarray, inputs: np.ndarray | None = None, reconstructed: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Per-image errors of the reconstruction of ``inputs`` (default ``X``) against the clean images ``X``;
+    ``reconstructed``: that reconstruction, if the caller already has it.
 
     X : ndarray, shape (N, D), pixels in [0, 1]. Returns arrays of shape (N,): ``mse`` (mean squared error per
     pixel), ``bce`` (mean binary cross-entropy per pixel, reconstruction clipped to [1e-7, 1 - 1e-7]) and
@@ -153,7 +156,8 @@ def reconstruction_errors(model: Autoencoder, X: np.ndarray, inputs: np.ndarray 
     out: dict[str, list[np.ndarray]] = {"mse": [], "bce": [], "entropy": []}
     for i in range(0, len(X), CHUNK):
         x = X[i : i + CHUNK].astype(np.float64)
-        r = model.reconstruct(inputs[i : i + CHUNK]).astype(np.float64)
+        r = model.reconstruct(inputs[i : i + CHUNK]) if reconstructed is None else reconstructed[i : i + CHUNK]
+        r = r.astype(np.float64)
         out["mse"].append(np.mean((r - x) ** 2, axis=1))
         rc = np.clip(r, EPS, 1 - EPS)
         out["bce"].append(-np.mean(x * np.log(rc) + (1 - x) * np.log1p(-rc), axis=1))
@@ -182,10 +186,13 @@ def evaluate_autoencoder(
         if len(X) == 0:
             result[part] = {"n": 0}
             continue
-        err = reconstruction_errors(model, X)
+        # one forward pass for the loss and the reconstruction (what evaluate and reconstruct each computed):
+        # the same chunks (CHUNK is EVAL_CHUNK), so the same numbers
+        z = model._logits_chunked(X)
+        err = reconstruction_errors(model, X, reconstructed=model.loss.output(z))
         m = {
             "n": int(len(X)),
-            "loss": float(model.evaluate(X, X)["loss"]),
+            "loss": float(model.loss.value(z, model.encode_targets(X))),
             "mse": float(err["mse"].mean()),
             "bce": float(err["bce"].mean()),
             "target_entropy": float(err["entropy"].mean()),

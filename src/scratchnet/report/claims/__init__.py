@@ -84,21 +84,30 @@ def evaluate_claims(claims: list[dict[str, Any]], results: Results) -> list[dict
 def resolve_causes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A **differs** becomes *differs, cause shown* when a claim it names under ``cause.claims`` (a labelled variant
     testing the cause the seed's own text points to, ``cause.quote``) reproduces, else *differs, cause not found*
-    (with the variants tried and their verdicts in the note, or that none was tried)."""
+    (with the variants tried and their verdicts in the note, or that none was tried). The variants' own claims are
+    marked ``variant_of`` (shown with their verdict, not counted: they test a cause, they are not the seed's claims)."""
     by_id = {str(r.get("id")): r for r in rows}
+    first = {cid: r["verdict"] for cid, r in by_id.items()}  # before any relabelling: the order of rows is no matter
     for r in rows:
-        if r["verdict"] != DIFFERS:
+        for other in (r.get("cause") or {}).get("claims", []):
+            if other in by_id:
+                by_id[other].setdefault("variant_of", []).append(str(r.get("id")))
+    for r in rows:
+        if r["verdict"] != DIFFERS or r.get("variant_of"):
             continue
         cause = r.get("cause") or {}
-        tried = [by_id[c] for c in cause.get("claims", []) if c in by_id]
-        shown = [t for t in tried if t["verdict"] == REPRODUCED]
-        r["verdict"] = CAUSE_SHOWN if shown else CAUSE_NOT_FOUND
+        tried = [c for c in cause.get("claims", []) if c in by_id]
+        r["verdict"] = CAUSE_SHOWN if any(first[c] == REPRODUCED for c in tried) else CAUSE_NOT_FOUND
         if tried:
             quote = f' The seed\'s text: "{cause["quote"]}".' if cause.get("quote") else ""
-            outcome = "; ".join(f"{t['id']}: {t['verdict']}" for t in tried)
+            outcome = "; ".join(f"{c}: {first[c]}" for c in tried)
             r["note"] = (r.get("note", "") + f"{quote} Variant tried, as the seed's text suggests: {outcome}.").strip()
         else:
             r["note"] = (r.get("note", "") + " No cause tested.").strip()
+    for r in rows:
+        if r.get("variant_of"):
+            r["note"] = (r.get("note", "") + f" A variant testing the cause of {', '.join(r['variant_of'])}: not "
+                         "counted in the totals.").strip()  # fmt: skip
     return rows
 
 

@@ -290,7 +290,7 @@ def verdict_counts(rows: list[dict[str, Any]], setup: bool = False) -> dict[str,
     """How many rows have each verdict; setup rows only with ``setup=True`` (they are not findings)."""
     counts: dict[str, int] = {}
     for r in rows:
-        if r["verdict"] == SETUP and not setup:
+        if (r["verdict"] == SETUP and not setup) or r.get("variant_of"):  # a cause variant's claim: shown, not counted
             continue
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
     return counts

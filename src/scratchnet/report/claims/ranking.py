@@ -181,21 +181,36 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
                 if a_above != (relation == ">"):
                     hi, lo = (a, b) if a_above else (b, a)  # not upper/lower: the loops above still use those
                     contradicted.append(f"{hi} > {lo}" if relation == ">" else f"{lo} < {hi}")
+    single = [n for n, it in measured.items() if it.n < 2]
+    why = f"one run of {', '.join(single)}" if single else "overlapping intervals"
+    extra = (f"Not resolved: {'; '.join(unresolved)}.",) if unresolved and contradicted else ()
+    return _finish(out, claim, relation, measured, contradicted, unresolved,
+                   ("Ours, with separated intervals", f"Not resolved ({why})"), extra)  # fmt: skip
+
+
+def _finish(
+    out: dict[str, Any],
+    claim: dict[str, Any],
+    relation: str,
+    measured: dict[str, Item],
+    contradicted: list[str],
+    unresolved: list[str],
+    say: tuple[str, str],
+    extra: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The row of an ordering: *differs* when a pair contradicts it, else *not resolved* when a pair is undecided,
+    else *reproduced*; its note says which (``say``: how to introduce the contradicted and the undecided pairs)."""
     out["ours_text"] = order_text(list(measured.values()), ascending=relation == "<")
     notes = [claim.get("note", "")]
     if contradicted:
         out["verdict"] = DIFFERS
-        notes.append(f"Ours, with separated intervals: {'; '.join(contradicted)}.")
+        notes.append(f"{say[0]}: {'; '.join(contradicted)}.")
     elif unresolved:
         out["verdict"] = NOT_RESOLVED
-        single = [n for n, it in measured.items() if it.n < 2]
-        why = f"one run of {', '.join(single)}" if single else "overlapping intervals"
-        notes.append(f"Not resolved ({why}): {'; '.join(unresolved)}.")
+        notes.append(f"{say[1]}: {'; '.join(unresolved)}.")
     else:
         out["verdict"] = REPRODUCED
-    if unresolved and contradicted:
-        notes.append(f"Not resolved: {'; '.join(unresolved)}.")
-    out["note"] = " ".join(n for n in notes if n).strip()
+    out["note"] = " ".join(n for n in [*notes, *extra] if n).strip()
     out["items"] = {k: vars(v) for k, v in measured.items()}
     return out
 
@@ -238,20 +253,9 @@ def _spread_verdict(
                 else:
                     contradict.append(f"{a} vs {b}")
     stat = claim.get("statistic", DEFAULT_STATISTIC)
-    out["ours_text"] = order_text(list(measured.values()), ascending=relation == "<")
     out["tolerance_text"] = f"Brown–Forsythe, α = {ALPHA} ({'; '.join(tests) or 'no test'}); shown: {stat}"
-    notes = [claim.get("note", "")]
-    if contradict:
-        out["verdict"] = DIFFERS
-        notes.append(f"Significant the other way: {'; '.join(contradict)}.")
-    elif unresolved:
-        out["verdict"] = NOT_RESOLVED
-        notes.append(f"Not significant: {'; '.join(unresolved)}.")
-    else:
-        out["verdict"] = REPRODUCED
-    out["note"] = " ".join(n for n in notes if n).strip()
-    out["items"] = {k: vars(v) for k, v in measured.items()}
-    return out
+    return _finish(out, claim, relation, measured, contradict, unresolved,
+                   ("Significant the other way", "Not significant"))  # fmt: skip
 
 
 def check(claim: dict[str, Any], cid: str, ours: dict[str, Any], checks: Checks) -> None:
