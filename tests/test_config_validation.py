@@ -216,10 +216,11 @@ def test_figure_option_typo_suggests_the_option(cfg: dict) -> None:
 # --------------------------------------------------------------------------------------------- claims, analyses
 def plant_claim(cfg: dict, tmp_path: Path, key: str, value: str) -> tuple[Path, list[dict]]:
     """Seed 001's claims with ``ours.<key>`` of the first set to ``value``, written to a file ``cfg`` points at."""
-    claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
+    doc = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
+    claims = doc["claims"] if isinstance(doc, dict) else doc  # a mapping (claims:, not_claimed:) or a bare list
     claims[0]["ours"][key] = value
     path = tmp_path / "001.yaml"
-    path.write_text(yaml.safe_dump(claims, sort_keys=False))
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
     cfg["reports"]["001"]["claims"] = str(path)
     return path, claims
 

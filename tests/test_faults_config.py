@@ -430,11 +430,12 @@ def test_a_shipped_template_with_an_unknown_placeholder_stops_validation(cfg: di
 
 # ============================================================================ case 6: reading another report
 def claim_reading_000(cfg: dict, tmp_path: Path) -> Path:
-    claims = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
+    doc = yaml.safe_load((ROOT / "config" / "claims" / "001.yaml").read_text())
+    claims = doc["claims"] if isinstance(doc, dict) else doc  # a mapping (claims:, not_claimed:) or a bare list
     claims.append({"id": "cross", "claim": "seed 000's logistic regression, seen from 001", "seed": 0.9,
                    "tolerance": 0.1, "ours": {"experiment": "s000_t1_logreg", "variant": "default",
                                               "metric": "test_acc"}})  # fmt: skip
-    path = write(tmp_path / "001.yaml", yaml.safe_dump(claims, sort_keys=False))
+    path = write(tmp_path / "001.yaml", yaml.safe_dump(doc, sort_keys=False))
     cfg["reports"]["001"]["claims"] = str(path)
     return path
 
