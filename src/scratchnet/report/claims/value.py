@@ -174,8 +174,8 @@ def _verdict(
             claim.get("relation", "="), claim.get("threshold"), claim.get("tolerance"),
         )  # fmt: skip
         out["tolerance_text"] = how
-        if isinstance(written.value, float) and written.value.is_integer() and float(value).is_integer() and not sd:
-            text = str(int(value))  # a count, the same for every seed
+        if written.p == 0.5 and float(written.value).is_integer() and float(value).is_integer() and not sd:
+            text = str(int(value))  # a count printed as a whole number, the same for every seed
         else:
             text = fmt(float(value), digits) + (f" ± {sd:.{digits}f}" if sd is not None else "")
     else:
