@@ -65,8 +65,10 @@ def resize(path: Path, size: str) -> None:
 
 
 def hidden_files(folder: Path) -> list[str]:
-    """Temporary files (``.<name>.<random>.tmp`` and the like) left anywhere under ``folder``."""
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*") if p.is_file())
+    """Temporary files (``.<name>.<random>.tmp`` and the like) left anywhere under ``folder``; the manifests jobs
+    write beside their outputs (``.<name>.manifest.json``) are not leftovers."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*")
+                  if p.is_file() and not p.name.endswith(".manifest.json"))  # fmt: skip
 
 
 def workflow_env(workdir: Path) -> dict[str, str]:
