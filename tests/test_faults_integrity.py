@@ -92,7 +92,9 @@ def test_a_built_tree_verifies(built: dict) -> None:
     proc = built["verify"]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"verify: \d+ artefacts under results/reduced, reports/reduced .*: all verified", proc.stdout)
-    assert "| inputs | all 22 inputs verified (SHA-256" in (built["wd"] / REPORTS / "001.md").read_text()
+    # the page's provenance: every one of its inputs under results/ verified (tables, histories, figures of page 001)
+    m = re.search(r"\| inputs \| all (\d+) inputs verified \(SHA-256", (built["wd"] / REPORTS / "001.md").read_text())
+    assert m and int(m.group(1)) >= 20, m
 
 
 @pytest.mark.parametrize(
