@@ -340,7 +340,7 @@ def test_snakemake_dry_run_lists_every_problem(tmp_path: Path) -> None:
     block = "      split: moons1000\n      hidden: [20]\n      activation: relu\n"
     assert text.count(block) == 3  # s001_mlp_moons comes first
     text = text.replace(block, block.replace("hidden", "hiden"), 1)
-    text = text.replace("      lr: 0.01\n", "      lr: -0.1\n", 2)  # s001_perceptron, then s001_mlp_moons
+    text = text.replace("      lr: 0.01\n", "      lr: -0.1\n", 2)  # s001_perceptron, then s001_batch_size_updates
     seed.write_text(text)
     cmd = [str(SNAKEMAKE), "-n", "--cores", "1", "--configfile", "config/ci.yaml"]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=os.environ.copy())
@@ -350,7 +350,7 @@ def test_snakemake_dry_run_lists_every_problem(tmp_path: Path) -> None:
     assert "params.hiden: unknown key; did you mean 'hidden'?" in out, out
     lines = [line for line in out.splitlines() if "config/seeds/001.yaml" in line]
     assert any("experiments.s001_mlp_moons: params.hiden: unknown key; did you mean 'hidden'?" in x for x in lines)
-    assert any("experiments.s001_mlp_moons: params.lr: must be > 0" in x for x in lines), out
+    assert any("experiments.s001_batch_size_updates: params.lr: must be > 0" in x for x in lines), out
     # a bad base parameter is reported once for the experiment, not once per variant
     assert sum("experiments.s001_perceptron: params.lr: must be > 0" in x for x in lines) == 1, out
     assert not any("experiments.s001_perceptron (variant" in x for x in lines), out

@@ -607,10 +607,11 @@ def test_a_template_placeholder_is_checked_at_dry_run(workdir: Path) -> None:
 
 @pytest.mark.slow
 def test_a_declared_read_makes_the_other_reports_results_inputs_of_the_page(workdir: Path) -> None:
-    claims = (workdir / "config/claims/001.yaml").read_text() + (
-        "- {id: cross, claim: \"000's logistic regression\", seed: 0.9, tolerance: 0.1, "
+    cross = (
+        "- {id: cross, claim: \"000's logistic regression\", seed: 0.9, tolerance: 0.1, tolerance_reason: a test, "
         "ours: {experiment: s000_t1_logreg, variant: default, metric: test_acc}}\n"
     )
+    claims = (workdir / "config/claims/001.yaml").read_text().replace("claims:\n", "claims:\n" + cross, 1)
     out = stopped(workdir, {"config/claims/001.yaml": claims})
     assert "config/claims/001.yaml: claim 'cross': experiment 's000_t1_logreg' belongs to report 000" in out
     template = '    template: "001.md"\n'
