@@ -232,15 +232,21 @@ class Placeholders:
         ]
         return order_text(items)
 
+    def _target_and_summary(self, target_ref: str, experiment: str) -> tuple[Any, Any, str]:
+        """The value of ``target_ref`` and the experiment's summary, or the text shown instead when either is
+        missing (``{{reach}}`` and ``{{crossing}}``)."""
+        target, why, _ = self._ref_value(target_ref)
+        if target is None:
+            return None, None, f"– ({why})"
+        s = self._summary(experiment)
+        return (target, s, "") if s is not None else (None, None, "– (not run)")
+
     def reach(self, arg: str) -> str:
         a = parse("reach", arg)
         experiment, variant, key, (target_ref,) = fields(a, "experiment", "variant", "history_key", "refs")
-        target, why, _ = self._ref_value(target_ref)
-        if target is None:
-            return f"– ({why})"
-        s = self._summary(experiment)
-        if s is None:
-            return "– (not run)"
+        target, s, missing = self._target_and_summary(target_ref, experiment)
+        if missing:
+            return missing
         variant = self._variant(s, variant)
         curve = epoch_curve(s, variant, key, self.results.history)
         if not curve:
@@ -254,12 +260,9 @@ class Placeholders:
 
     def crossing(self, arg: str) -> str:
         experiment, metric, (target_ref,) = fields(parse("crossing", arg), "experiment", "metric", "refs")
-        target, why, _ = self._ref_value(target_ref)
-        if target is None:
-            return f"– ({why})"
-        s = self._summary(experiment)
-        if s is None:
-            return "– (not run)"
+        target, s, missing = self._target_and_summary(target_ref, experiment)
+        if missing:
+            return missing
         points = [(v, d["metrics"][metric]["mean"]) for v, d in s["variants"].items() if metric in d["metrics"]]
         points = [(v, m) for v, m in points if m is not None]
         if not points:
