@@ -122,6 +122,20 @@ def test_autoencoder_reconstructs_better_than_the_mean_image(trained):
     assert preds["test_codes"].shape == (100, 4) and preds["test_mse"].mean() == pytest.approx(m["test"]["mse"])
 
 
+def test_codes_and_logits_is_one_pass_equal_to_encode_and_the_chunked_forward(monkeypatch):
+    """Evaluate takes the test codes from the pass that gives the reconstruction; over several chunks the logits are
+    bit for bit those of the model's chunked forward, and the codes those of the encoder."""
+    from scratchnet import models
+
+    monkeypatch.setattr(models, "EVAL_CHUNK", 7)
+    model = models.Autoencoder([SIDE * SIDE, 16, 4], seed=3)
+    X = np.random.default_rng(1).random((30, SIDE * SIDE))
+    codes, logits = model.codes_and_logits(X)
+    assert codes.shape == (30, 4) and logits.shape == (30, SIDE * SIDE)
+    assert np.array_equal(logits, model._logits_chunked(X))
+    assert np.array_equal(codes, np.concatenate([model.encode(X[i : i + 7]) for i in range(0, 30, 7)]))
+
+
 def test_denoising_autoencoder_removes_noise(trained):
     m = read_json(trained["dn"].metrics)
     assert m["meta"]["architecture"]["noise_std"] == 0.2 and m["test"]["noisy_loss"] > 0

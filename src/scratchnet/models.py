@@ -425,6 +425,16 @@ class Autoencoder(Model):
         """Latent codes, shape (N, n_latent)."""
         return self.encoder.forward(self._as_input(X))
 
+    def codes_and_logits(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Latent codes, shape (N, n_latent), and the decoder's logits, shape (N, n_in), from one pass in the
+        evaluation chunks: the logits equal ``_logits_chunked(X)`` (the same layers on the same chunks)."""
+        X = self._as_input(X)
+        codes, logits = [], []
+        for i in range(0, max(len(X), 1), EVAL_CHUNK):
+            codes.append(self.encoder.forward(X[i : i + EVAL_CHUNK]))
+            logits.append(self.decoder.forward(codes[-1]))
+        return np.concatenate(codes), np.concatenate(logits)
+
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """Reconstructions from latent codes, shape (N, n_in)."""
         return self.loss.output(self.decoder.forward(np.asarray(codes, dtype=self.dtype)))

@@ -186,9 +186,9 @@ def evaluate_autoencoder(
         if len(X) == 0:
             result[part] = {"n": 0}
             continue
-        # one forward pass for the loss and the reconstruction (what evaluate and reconstruct each computed):
-        # the same chunks (CHUNK is EVAL_CHUNK), so the same numbers
-        z = model._logits_chunked(X)
+        # one forward pass for the codes, the loss and the reconstruction (what encode, evaluate and reconstruct
+        # each computed): the same chunks (CHUNK is EVAL_CHUNK), so the same numbers
+        codes, z = model.codes_and_logits(X)
         err = reconstruction_errors(model, X, reconstructed=model.loss.output(z))
         m = {
             "n": int(len(X)),
@@ -202,7 +202,7 @@ def evaluate_autoencoder(
             m["noisy_loss"] = float(model.evaluate(noisy, X)["loss"])
         result[part] = m
         if part == "test":
-            preds.update(test_codes=model.encode(X), test_mse=err["mse"], test_bce=err["bce"],
+            preds.update(test_codes=codes, test_mse=err["mse"], test_bce=err["bce"],
                          test_y=data["y_test"])  # fmt: skip
     keys = ("n_updates", "n_epochs", "stopped", "best_epoch", "seconds", "batch_size")
     result["training"] = {k: hist.get(k) for k in keys}
