@@ -129,9 +129,19 @@ def _flip_table(claim: dict[str, Any], monkeypatch) -> dict[str, Any]:
         if cell["number"]:
             written = parse_written(cell["as_written"], claim.get("scale", 1.0))
             by_metric[cell["metric"]] = _outside(claim, written)
-    monkeypatch.setattr(table, "lookup_values", lambda s, v, metric, h=None: (by_metric[metric][0], 0.0,
-                                                                               by_metric[metric]))  # fmt: skip
-    results = Results(summaries={claim["ours"]["experiment"]: _summary()}, load_history=lambda *a: {"epochs": []})
+    if "analysis" in claim["ours"]:  # the analysis's result holds every cell: {"mean", "values"} at its path
+        found: dict[str, Any] = {}
+        for metric, values in by_metric.items():
+            node = found
+            *parents, leaf = metric.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = {"mean": values[0], "values": values}
+        results = Results(load_analysis=lambda name: found)
+    else:
+        monkeypatch.setattr(table, "lookup_values", lambda s, v, metric, h=None: (by_metric[metric][0], 0.0,
+                                                                                   by_metric[metric]))  # fmt: skip
+        results = Results(summaries={claim["ours"]["experiment"]: _summary()}, load_history=lambda *a: {"epochs": []})
     row = evaluate_claim(claim, results)
     cells = [c for c in row["cells"] if c["verdict"] and c["verdict"] != SETUP]
     assert all(c["verdict"] == DIFFERS for c in cells), [c for c in cells if c["verdict"] != DIFFERS][:3]
@@ -180,3 +190,25 @@ def test_every_claim_can_fail(rid: str, monkeypatch) -> None:
     assert not stuck, f"{REPORTS[rid]['claims']}: claims that a result outside their tolerance does not fail:\n" + (
         "\n".join(stuck)
     )
+
+
+def test_a_table_claim_reads_an_analysis_cell_by_cell() -> None:
+    """A table an analysis computed (seed 002's KNN table): each cell is the dotted path ``ours.metric`` with the row
+    and column filled in; the verdict names how many cells reproduce, and an analysis that did not run gives "not
+    run" with its reason."""
+    claim = {"id": "knn", "claim": "per-class counts", "line": 1,
+             "table": {"columns": ["TP", "Accuracy"],
+                       "rows": [{"label": "0", "as_written": ["914", "0.9811"]},
+                                {"label": "1", "as_written": ["1113", "-"]}]},
+             "ours": {"analysis": "knn", "metric": "classes.{row}.{column}"}}  # fmt: skip
+    found = {"classes": {"0": {"TP": 914, "Accuracy": 0.98114}, "1": {"TP": 1100, "Accuracy": 0.5}}}
+    row = evaluate_claim(claim, Results(load_analysis=lambda name: found))
+    assert row["ours_text"] == "2 of 3 cells reproduced" and row["verdict"] == DIFFERS
+    assert [c["verdict"] for c in row["cells"]] == ["reproduced", "reproduced", "differs", ""]
+    assert [c["ours"] for c in row["cells"]][:3] == ["914", "0.9811", "1100"]
+    found["classes"]["1"]["TP"] = 1113
+    assert evaluate_claim(claim, Results(load_analysis=lambda name: found))["verdict"] == "reproduced"
+    gone = evaluate_claim(claim, Results(not_run={"knn": "no codes"}))
+    assert gone["verdict"] == "not run" and "no codes" in gone["note"]
+    with pytest.raises(KeyError, match="cell 1/TP"):
+        evaluate_claim(claim, Results(load_analysis=lambda name: {"classes": {"0": found["classes"]["0"]}}))

@@ -358,6 +358,14 @@ class Checks:
                 f"{did_you_mean(str(variant), known)}"
             )
 
+    def analysis(self, cid: str, name: Any) -> None:
+        """Check a reference to an analysis's result: the analysis exists and the page may read it."""
+        if name not in self.analyses:
+            self.errors.append(f"{self.where}: claim {cid!r}: unknown analysis {name!r}"
+                               f"{did_you_mean(str(name), self.analyses)}")  # fmt: skip
+        else:
+            self.read(cid, "analysis", name)
+
     def read(self, cid: str, what: str, name: str) -> None:
         """Check that the page may read ``what`` (``experiment`` or ``analysis``) ``name``: of its own report, or of
         one it declares it reads."""
@@ -374,3 +382,16 @@ class Checks:
 
     def messages(self) -> list[str]:
         return list(dict.fromkeys(self.errors))  # a ranking's items share the experiment: one message per problem
+
+
+def dotted(obj: Any, path: str, where: str = "") -> Any:
+    """``obj["a"]["b"][2]`` for ``path`` ``"a.b.2"`` (list indices as integers); a KeyError names the path. A null
+    on the way (an analysis recorded that a part did not run in this configuration) gives None."""
+    for part in path.split("."):
+        if obj is None:
+            return None
+        try:
+            obj = obj[int(part)] if isinstance(obj, list) else obj[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise KeyError(f"{where}: no {path!r} in the results (failed at {part!r})") from None
+    return obj

@@ -15,16 +15,30 @@
 
 Every cell is a number as the seed printed it, judged by the page's one rule (:mod:`.rule`) against the per-seed
 values of ``ours.metric`` with ``{row}`` (the row's ``label``, or its ``key`` when ours names it otherwise) and
-``{column}`` filled in. A cell written ``"-"`` or ``""`` is not a number and not judged. The claim's verdict is
-**reproduced** when every judged cell is, **differs** otherwise, **not run** when the experiment did not run; the
-claims table shows "236 of 240 cells reproduced" and the page a grid of the cells coloured by verdict.
+``{column}`` filled in. ``ours`` names an experiment (``experiment``, ``variant``) or an analysis (``analysis``:
+``ours.metric`` is then a dotted path into its result, as for a value claim). A cell written ``"-"`` or ``""`` is
+not a number and not judged. The claim's verdict is **reproduced** when every judged cell is, **differs** otherwise,
+**not run** when the experiment did not run; the claims table shows "236 of 240 cells reproduced" and the page a
+grid of the cells coloured by verdict.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .common import COMMON_KEYS, DIFFERS, NOT_RUN, REPRODUCED, SETUP, Checks, EpochNotRun, Results, lookup_values
+from .common import (
+    COMMON_KEYS,
+    DIFFERS,
+    NOT_RUN,
+    REPRODUCED,
+    SETUP,
+    Checks,
+    EpochNotRun,
+    Results,
+    dotted,
+    lookup_values,
+)
 from .common import mark_not_run as _not_run
 from .rule import NUMBER, judge, parse_written
 
@@ -53,13 +67,10 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
     out = dict(claim)
     ours = claim["ours"]
     out["seed_text"] = f"table, {len(claim['table']['rows'])} rows × {len(claim['table']['columns'])} columns"
-    s = results.summary(ours["experiment"])
-    if s is None:
-        return _not_run(out, claim, f"Not run: {results.reason(ours['experiment'])}.")
-    variant = s["selected"] if ours.get("variant", "selected") == "selected" else ours["variant"]
-    if variant not in s["variants"]:
-        return _not_run(out, claim, f"Variant {variant!r} is not in this configuration.")
-    history = results.history if results.load_history else None
+    source = ours.get("analysis") or ours["experiment"]
+    look = _analysis_cells(results, source) if "analysis" in ours else _experiment_cells(results, ours)
+    if isinstance(look, str):
+        return _not_run(out, claim, look)
     judged = []
     for cell in cells(claim):
         if not cell["number"]:
@@ -67,7 +78,7 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
             continue
         written = parse_written(cell["as_written"], claim.get("scale", 1.0))
         try:
-            value, _, values = lookup_values(s, variant, cell["metric"], history)
+            value, values = look(cell["metric"])
         except EpochNotRun:
             judged.append({**cell, "verdict": NOT_RUN, "ours": "–"})
             continue
@@ -87,6 +98,44 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
     return out
 
 
+Lookup = Callable[[str], tuple[float, list[float] | None]]
+
+
+def _experiment_cells(results: Results, ours: dict[str, Any]) -> Lookup | str:
+    """A cell's value and per-seed values from an experiment's summary, or why the experiment gives none."""
+    s = results.summary(ours["experiment"])
+    if s is None:
+        return f"Not run: {results.reason(ours['experiment'])}."
+    variant = s["selected"] if ours.get("variant", "selected") == "selected" else ours["variant"]
+    if variant not in s["variants"]:
+        return f"Variant {variant!r} is not in this configuration."
+    history = results.history if results.load_history else None
+
+    def look(metric: str) -> tuple[float, list[float] | None]:
+        value, _, values = lookup_values(s, variant, metric, history)
+        return value, values
+
+    return look
+
+
+def _analysis_cells(results: Results, analysis: str) -> Lookup | str:
+    """A cell's value (and its per-seed values, when the analysis gives a mean over seeds) from an analysis's
+    result, or why the analysis gives none."""
+    found = results.analysis(analysis)
+    if found is None:
+        return f"Not run: {results.reason(analysis)}."
+
+    def look(metric: str) -> tuple[float, list[float] | None]:
+        value = dotted(found, metric, f"analysis {analysis}")
+        if value is None:
+            raise EpochNotRun(f"analysis {analysis} has no {metric} here")
+        if isinstance(value, dict) and "mean" in value:
+            return value["mean"], value.get("values")
+        return value, None
+
+    return look
+
+
 def _short(value: float, like: str) -> str:
     """Ours printed like the seed's cell: as many decimals (and a percent when the seed's cell has one)."""
     m = NUMBER.search(like)
@@ -100,8 +149,10 @@ def check(claim: dict[str, Any], cid: str, ours: dict[str, Any], checks: Checks)
     """Add the problems of a table claim's own keys to ``checks``: its shape and its reference to our results."""
     where, errors = checks.where, checks.errors
     table = claim.get("table")
-    if not isinstance(table, dict) or not isinstance(table.get("columns"), list) or not isinstance(
-        table.get("rows"), list
+    if (
+        not isinstance(table, dict)
+        or not isinstance(table.get("columns"), list)
+        or not isinstance(table.get("rows"), list)
     ):
         errors.append(f"{where}: claim {cid!r}: table needs 'columns' (a list) and 'rows' (a list)")
         return
@@ -120,8 +171,11 @@ def check(claim: dict[str, Any], cid: str, ours: dict[str, Any], checks: Checks)
     metric = str(ours.get("metric", ""))
     if "{row}" not in metric and "{column}" not in metric:
         errors.append(f"{where}: claim {cid!r}: ours.metric must name the cell with {{row}} and {{column}}")
+    if "analysis" in ours:
+        checks.analysis(cid, ours["analysis"])
+        return
     if "experiment" not in ours:
-        errors.append(f"{where}: claim {cid!r}: ours.experiment is missing")
+        errors.append(f"{where}: claim {cid!r}: ours.experiment (or ours.analysis) is missing")
         return
     if table["rows"] and table["columns"] and isinstance(table["rows"][0], dict):
         first = table["rows"][0]

@@ -34,7 +34,7 @@ from .common import (
     Checks,
     EpochNotRun,
     Results,
-    did_you_mean,
+    dotted,
     lookup_values,
     mark_not_run,
 )
@@ -61,7 +61,7 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
         table = results.analysis(ours["analysis"])
         if table is None:
             return mark_not_run(out, claim, f"Not run: {results.reason(ours['analysis'])}.")
-        value = _dotted(table, ours["metric"], f"analysis {ours['analysis']}")
+        value = dotted(table, ours["metric"], f"analysis {ours['analysis']}")
         if value is None:  # e.g. a statistic at an epoch beyond this configuration's budget
             return mark_not_run(out, claim, f"Not run: analysis {ours['analysis']} has no {ours['metric']} here.")
         sd, values = None, None
@@ -116,28 +116,11 @@ def check(claim: dict[str, Any], cid: str, ours: dict[str, Any], checks: Checks)
             errors.append(f"{where}: claim {cid!r}: threshold {claim['threshold']} is more than half the effect "
                           f"{effect} it judges")  # fmt: skip
     if "analysis" in ours:
-        if ours["analysis"] not in checks.analyses:
-            hint = did_you_mean(str(ours["analysis"]), checks.analyses)
-            errors.append(f"{where}: claim {cid!r}: unknown analysis {ours['analysis']!r}{hint}")
-        else:
-            checks.read(cid, "analysis", ours["analysis"])
+        checks.analysis(cid, ours["analysis"])
     elif "experiment" not in ours:
         errors.append(f"{where}: claim {cid!r}: ours.experiment (or ours.analysis) is missing")
     else:
         checks.ref(cid, ours["experiment"], ours.get("variant", "selected"), ours.get("metric"))
-
-
-def _dotted(obj: Any, path: str, where: str = "") -> Any:
-    """``obj["a"]["b"][2]`` for ``path`` ``"a.b.2"`` (list indices as integers); a KeyError names the path. A null
-    on the way (an analysis recorded that a part did not run in this configuration) gives None."""
-    for part in path.split("."):
-        if obj is None:
-            return None
-        try:
-            obj = obj[int(part)] if isinstance(obj, list) else obj[part]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise KeyError(f"{where}: no {path!r} in the results (failed at {part!r})") from None
-    return obj
 
 
 def seed_of(claim: dict[str, Any]) -> Written | None:
