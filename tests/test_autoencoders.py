@@ -172,21 +172,20 @@ def test_knn_table_rows_add_up():
 
 
 def test_seed_knn_table_in_the_claims_adds_up():
-    """The seed's table as transcribed in the claims: each row sums to the 10,000 test images, each accuracy is
-    (TP + TN) / 10,000, and the Total row is the column sums."""
+    """The seed's table as transcribed in the claims (the digit rows in table claim ``ae_knn_table``, the Total row
+    in five claims): each row sums to the 10,000 test images, each accuracy is (TP + TN) / 10,000, and the Total row
+    is the column sums."""
     claims, _ = load_claims_file(ROOT / "config" / "claims" / "002.yaml")  # each cell's number as the seed printed it
-    knn = {
-        c["id"][3:]: parse_written(c["as_written"]).value
-        for c in claims
-        if c["id"].startswith("ae_knn_") and not c["id"].startswith("ae_knn_testfit") and "seed" not in c
-    }
-    classes = [str(c) for c in range(10)]
-    for c in classes:
-        counts = [knn[f"knn_{c}_{f}"] for f in ("tp", "fp", "fn", "tn")]
-        assert sum(counts) == 10000, c
-        assert knn[f"knn_{c}_accuracy"] == pytest.approx((counts[0] + counts[3]) / 10000, abs=5e-5), c
-    for f in ("tp", "fp", "fn", "tn"):
-        assert knn[f"knn_total_{f}"] == sum(knn[f"knn_{c}_{f}"] for c in classes), f
+    by_id = {c["id"]: c for c in claims}
+    table = by_id["ae_knn_table"]["table"]
+    assert table["columns"] == ["TP", "FP", "FN", "TN", "Accuracy"]
+    rows = {r["label"]: [parse_written(t).value for t in r["as_written"]] for r in table["rows"]}
+    assert sorted(rows) == [str(c) for c in range(10)]
+    for c, (tp, fp, fn, tn, acc) in rows.items():
+        assert tp + fp + fn + tn == 10000, c
+        assert acc == pytest.approx((tp + tn) / 10000, abs=5e-5), c
+    for k, f in enumerate(("tp", "fp", "fn", "tn")):
+        assert parse_written(by_id[f"ae_knn_total_{f}"]["as_written"]).value == sum(r[k] for r in rows.values()), f
 
 
 def test_knn_analysis_on_codes(trained):
