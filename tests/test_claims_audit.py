@@ -23,6 +23,7 @@ from scratchnet.pipeline import paths
 from scratchnet.report.claims import DIFFERS, SETUP, Results, evaluate_claim, load_claims_file, ranking, table, value
 from scratchnet.report.claims.rule import parse_written
 from scratchnet.report.coverage import coverage, seed_lines
+from scratchnet.report.tables import claims_table
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -210,5 +211,6 @@ def test_a_table_claim_reads_an_analysis_cell_by_cell() -> None:
     assert evaluate_claim(claim, Results(load_analysis=lambda name: found))["verdict"] == "reproduced"
     gone = evaluate_claim(claim, Results(not_run={"knn": "no codes"}))
     assert gone["verdict"] == "not run" and "no codes" in gone["note"]
+    assert "| knn |" in claims_table([row, gone]).splitlines()[3]  # a table claim that did not run still renders
     with pytest.raises(KeyError, match="cell 1/TP"):
         evaluate_claim(claim, Results(load_analysis=lambda name: {"classes": {"0": found["classes"]["0"]}}))

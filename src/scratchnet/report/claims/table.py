@@ -67,6 +67,7 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
     out = dict(claim)
     ours = claim["ours"]
     out["seed_text"] = f"table, {len(claim['table']['rows'])} rows × {len(claim['table']['columns'])} columns"
+    out["tolerance_text"] = f"each cell by the rule ({claim.get('basis', 'single_run').replace('_', ' ')})"
     source = ours.get("analysis") or ours["experiment"]
     look = _analysis_cells(results, source) if "analysis" in ours else _experiment_cells(results, ours)
     if isinstance(look, str):
@@ -91,7 +92,6 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
     n_ok = sum(c["verdict"] == REPRODUCED for c in counted)
     out["cells"] = judged
     out["ours_text"] = f"{n_ok} of {len(counted)} cells reproduced"
-    out["tolerance_text"] = f"each cell by the rule ({claim.get('basis', 'single_run').replace('_', ' ')})"
     out["verdict"] = SETUP if claim.get("setup") else (REPRODUCED if counted and n_ok == len(counted) else DIFFERS)
     if not counted:
         out["verdict"] = NOT_RUN
