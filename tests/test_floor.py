@@ -107,3 +107,15 @@ def test_table_printed_from_a_small_tree(tmp_path: Path, capsys: pytest.CaptureF
     assert rule["analysis"][-1] == "-"
     assert "= 0.87 s + other jobs' measured time / 2 = 3.50 s -> 4.37 s" in out
     assert "Measured pipeline wall time: 8.7 s (2.0 x the floor)" in out
+
+
+def test_a_peak_measured_beside_other_processes_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """/proc/loadavg's running count includes the reader: "3/215" is two others. A peak measured then is flagged."""
+    assert floor.other_runnable("2.10 1.29 1.43 3/215 8476") == 2
+    assert floor.other_runnable("0.01 0.05 0.10 1/180 8476") == 0
+    results, benchmarks = tmp_path / "results", tmp_path / "benchmarks"
+    write_run(results, "exp")
+    bench(benchmarks, "train/exp/default/seed0.tsv", 2.0, 1.0)
+    jobs = floor.job_table(benchmarks, results)
+    assert "2 other process(es) were running: too low" in floor.report(jobs, 2, 1e9, None, None, busy=2)
+    assert "too low" not in floor.report(jobs, 2, 1e9, None, None)

@@ -111,6 +111,12 @@ def measured_peak(n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / best
 
 
+def other_runnable(loadavg: str) -> int:
+    """Processes runnable besides this one, from ``/proc/loadavg`` (its fourth field, ``running/total``): a peak
+    measured beside them is too low."""
+    return max(0, int(loadavg.split()[3].split("/")[0]) - 1)
+
+
 def theoretical_peak(cpuinfo: str) -> dict[str, Any]:
     """Model name, cores, clock (MHz), float32 FLOP per cycle per core and the per-core peak (FLOP/s) from the
     text of ``/proc/cpuinfo``: 16 float32 lanes with avx512f, 8 with avx2 or avx, 4 otherwise; × 2 with fma
@@ -176,7 +182,7 @@ def pipeline_floor(jobs, cores: int, peak: float) -> dict[str, float]:
     return {"engine_s": engine, "timed_s": timed, "floor_s": engine + timed, "jobs_s": float(jobs["s"].sum()) / cores}
 
 
-def report(jobs, cores: int, peak: float, theory: dict[str, Any] | None, wall: float | None) -> str:
+def report(jobs, cores: int, peak: float, theory: dict[str, Any] | None, wall: float | None, busy: int = 0) -> str:
     """The printed tables: jobs, per rule, per experiment, the peak and the floor."""
     fmt = {"float_format": lambda x: f"{x:.4g}", "index": False, "na_rep": "-"}
     shown = jobs.assign(gflop=jobs["flop"] / 1e9).drop(columns="flop")
@@ -192,6 +198,9 @@ def report(jobs, cores: int, peak: float, theory: dict[str, Any] | None, wall: f
         "",
         f"Measured single-core float32 peak (2048 x 2048 matmul, 1 thread, best of 5): {peak / 1e9:.1f} GFLOP/s",
     ]
+    if busy:
+        lines.append(f"  (measured while {busy} other process(es) were running: too low; measure on an idle machine, "
+                     "or give --peak)")  # fmt: skip
     if theory:
         t, fma = theory, ", fma" if theory["fma"] else ""
         lines.append(
@@ -228,10 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         jobs = job_table(args.root, args.results)
     except ValueError as exc:
         ap.error(str(exc))
+    loadavg = Path("/proc/loadavg")
+    busy = other_runnable(loadavg.read_text()) if not args.peak and loadavg.exists() else 0
     peak = args.peak * 1e9 if args.peak else measured_peak()
     cpuinfo = Path("/proc/cpuinfo")
     theory = theoretical_peak(cpuinfo.read_text()) if cpuinfo.exists() else None
-    print(report(jobs, args.cores, peak, theory, args.wall))
+    print(report(jobs, args.cores, peak, theory, args.wall, busy))
     return 0
 
 
