@@ -11,11 +11,18 @@ import pytest
 
 from scratchnet.noise import add_noise
 from scratchnet.pipeline import paths
+from scratchnet.pipeline.analyses import autoencoders as ae_analyses
 from scratchnet.pipeline.analyses.ae_codes import knn_table
-from scratchnet.pipeline.analyses.autoencoders import claimed_pairs_share, grid_measures, pair_ranks, roughness
+from scratchnet.pipeline.analyses.autoencoders import (
+    claimed_pairs_share,
+    grid_measures,
+    pair_ranks,
+    roughness,
+    target_entropy,
+)
 from scratchnet.pipeline.figures import make_figure
 from scratchnet.pipeline.io import read_json, read_npz
-from scratchnet.pipeline.kinds.autoencoder import PARAMS, _cross_checks, encoder_sizes
+from scratchnet.pipeline.kinds.autoencoder import EPS, PARAMS, _cross_checks, encoder_sizes
 from scratchnet.pipeline.params import check
 from scratchnet.pipeline.registry import AnalysisJob, RunFiles, RunSpec, get_analysis_kind, get_run_kind
 from scratchnet.report.analysis_tables import analysis_table, placeholder
@@ -114,9 +121,9 @@ def test_autoencoder_reconstructs_better_than_the_mean_image(trained):
     m = read_json(trained["ae"].metrics)
     mean_image = data["X_train"].mean(axis=0)
     baseline = float(np.mean((data["X_test"] - mean_image) ** 2))
-    assert m["test"]["n"] == 100 and set(m["test"]) >= {"loss", "mse", "bce", "target_entropy"}
+    assert m["test"]["n"] == 100 and set(m["test"]) >= {"loss", "mse", "bce"}
     assert m["test"]["mse"] < 0.5 * baseline, (m["test"]["mse"], baseline)
-    assert m["test"]["bce"] >= m["test"]["target_entropy"]  # the BCE of a perfect reconstruction is its floor
+    assert m["test"]["bce"] >= target_entropy(data["X_test"])  # the BCE of a perfect reconstruction is its floor
     assert m["test"]["loss"] == pytest.approx(m["test"]["bce"], rel=1e-3)  # trained with BCE: the same number
     preds = read_npz(trained["ae"].predictions)
     assert preds["test_codes"].shape == (100, 4) and preds["test_mse"].mean() == pytest.approx(m["test"]["mse"])
@@ -255,6 +262,16 @@ def test_grid_analysis_reads_runs(trained):
     res, arrays = run_analysis(trained["tmp"], "ae_grid", {}, {"grid": runs})
     assert res["n_runs"] == 2 and arrays["mean"].shape == (1, 1, 2)
     assert arrays["mean"][0, 0, 0] == pytest.approx(read_json(ae.metrics)["test"]["loss"])
+    floor = target_entropy(read_npz(ae.data)["X_test"])  # BCE runs: the test images' entropy, once for the split
+    assert 0 < floor and [c["floor"] for c in res["cells"]] == pytest.approx([floor, floor]), res["cells"]
+
+
+def test_target_entropy_is_the_bce_of_a_perfect_reconstruction():
+    X = np.random.default_rng(0).random((40, 9))
+    bce = -np.mean(X * np.log(X) + (1 - X) * np.log1p(-X))
+    assert target_entropy(X) == pytest.approx(bce, rel=1e-12)
+    assert target_entropy(np.array([[0.0, 1.0]])) == pytest.approx(1e-7, rel=1e-3)  # clipped: almost 0, not nan
+    assert ae_analyses.EPS == EPS  # the floor is clipped as the evaluation's BCE is
 
 
 def test_reconstructions_tsne_interpolation_denoising(trained):

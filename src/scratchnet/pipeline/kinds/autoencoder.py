@@ -15,9 +15,10 @@ gets ``noise_copies`` fixed noise draws (the training loop has no per-epoch data
 from a generator seeded by the run seed.
 
 The evaluation writes, per part, the reconstruction loss the model was trained with (``loss``), both ``mse`` and
-``bce`` of the reconstruction of the clean images, and ``target_entropy`` (the mean binary entropy of the pixels,
-the smallest BCE any reconstruction can reach); for a denoising model also ``noisy_loss`` (noisy inputs at the
+``bce`` of the reconstruction of the clean images; for a denoising model also ``noisy_loss`` (noisy inputs at the
 training noise level, clean targets). It saves the test codes and per-image test errors, not the reconstructions.
+The smallest BCE any reconstruction can reach, the mean binary entropy of the pixels, depends on the images
+alone: the analysis that needs it (``ae_grid``) computes it once per split, not every evaluation.
 """
 
 from __future__ import annotations
@@ -149,11 +150,10 @@ def reconstruction_errors(
     ``reconstructed``: that reconstruction, if the caller already has it.
 
     X : ndarray, shape (N, D), pixels in [0, 1]. Returns arrays of shape (N,): ``mse`` (mean squared error per
-    pixel), ``bce`` (mean binary cross-entropy per pixel, reconstruction clipped to [1e-7, 1 - 1e-7]) and
-    ``entropy`` (mean binary entropy of the image's own pixels: the BCE of a perfect reconstruction).
+    pixel) and ``bce`` (mean binary cross-entropy per pixel, reconstruction clipped to [1e-7, 1 - 1e-7]).
     """
     inputs = X if inputs is None else inputs
-    out: dict[str, list[np.ndarray]] = {"mse": [], "bce": [], "entropy": []}
+    out: dict[str, list[np.ndarray]] = {"mse": [], "bce": []}
     for i in range(0, len(X), CHUNK):
         x = X[i : i + CHUNK].astype(np.float64)
         r = model.reconstruct(inputs[i : i + CHUNK]) if reconstructed is None else reconstructed[i : i + CHUNK]
@@ -161,8 +161,6 @@ def reconstruction_errors(
         out["mse"].append(np.mean((r - x) ** 2, axis=1))
         rc = np.clip(r, EPS, 1 - EPS)
         out["bce"].append(-np.mean(x * np.log(rc) + (1 - x) * np.log1p(-rc), axis=1))
-        xc = np.clip(x, EPS, 1 - EPS)
-        out["entropy"].append(-np.mean(x * np.log(xc) + (1 - x) * np.log1p(-xc), axis=1))
     return {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
 
 
@@ -195,7 +193,6 @@ def evaluate_autoencoder(
             "loss": float(model.loss.value(z, model.encode_targets(X))),
             "mse": float(err["mse"].mean()),
             "bce": float(err["bce"].mean()),
-            "target_entropy": float(err["entropy"].mean()),
         }
         if std > 0:
             noisy = add_noise(X, std, noise_rng(run.seed, 10 + k), clip)
