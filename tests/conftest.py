@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ("Snakefile", "workflow", "config", "profiles", "environment.yml")
+
+
+def copy_workflow(dest: Path, with_sources: bool = False) -> Path:
+    """A scratch copy of the workflow (and, ``with_sources``, of ``src/``) in ``dest``, which it returns."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in WORKFLOW + (("src",) if with_sources else ()):
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, dest / item)
+    return dest
 
 
 def _update(a: dict, b: dict) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "adding-a-report.md"
@@ -50,9 +51,7 @@ def test_the_document_names_the_places_and_commands() -> None:
 def sixth(tmp_path_factory) -> dict:
     before = git_status()
     wd = tmp_path_factory.mktemp("sixth_report")
-    for item in ("Snakefile", "workflow", "config", "profiles", "environment.yml"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / item)
+    copy_workflow(wd)
     for name, place in PLACES.items():
         dest = wd / place.format(id=REPORT)
         dest.parent.mkdir(parents=True, exist_ok=True)

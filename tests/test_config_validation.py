@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import copy_workflow
 
 from scratchnet.pipeline import registry
 from scratchnet.pipeline.config_files import check_yaml_files
@@ -332,9 +332,7 @@ def test_schema_name_lists_equal_the_registries() -> None:
 # --------------------------------------------------------------------------------------------- snakemake -n
 @pytest.mark.slow
 def test_snakemake_dry_run_lists_every_problem(tmp_path: Path) -> None:
-    for item in ("Snakefile", "workflow", "config", "profiles", "environment.yml"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / item)
+    copy_workflow(tmp_path)
     seed = tmp_path / "config" / "seeds" / "001.yaml"
     text = seed.read_text()
     block = "      split: moons1000\n      hidden: [20]\n      activation: relu\n"

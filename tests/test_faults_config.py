@@ -13,7 +13,6 @@ import copy
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import copy_workflow
 
 from scratchnet.pipeline import registry
 from scratchnet.pipeline.config_files import (
@@ -514,9 +514,7 @@ BUILT = {"reports/reduced/000.html": "<html>the last good page</html>\n",
 def workdir(tmp_path_factory) -> Path:
     """One scratch copy of the workflow, with two files standing for outputs of an earlier run."""
     wd = tmp_path_factory.mktemp("faults_config")
-    for item in ("Snakefile", "workflow", "config", "profiles", "environment.yml"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / item)
+    copy_workflow(wd)
     for path, text in BUILT.items():
         (wd / path).parent.mkdir(parents=True, exist_ok=True)
         (wd / path).write_text(text)

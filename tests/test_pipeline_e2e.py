@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import copy_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -32,9 +32,7 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     wd = tmp_path_factory.mktemp("pipeline")
-    for item in ("Snakefile", "workflow", "config", "profiles", "environment.yml"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / item)
+    copy_workflow(wd)
     return wd
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import copy_workflow
 
 from scratchnet.pipeline import paths
 from scratchnet.pipeline.cluster import SLURM_PLUGIN, slurm_plugin_dir, slurm_plugin_in_environment
@@ -65,7 +66,6 @@ def train_log(experiment: str, variant: str, seed: int) -> str:
 WALL_TIME_KEYS = {"seconds", "job_seconds"}
 # -----------------------------------------------------------------------------------------------------------------
 
-WORKFLOW_ITEMS = ("Snakefile", "workflow", "config", "environment.yml", "profiles")
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: ([^)]+)\)")
 TARGET_JOB = re.compile(r"\b(train|evaluate):experiment=([^,\s]+),variant=([^,\s]+),seed=(\d+)")
 TIMEOUT = 900  # seconds; a hung Snakemake is killed and the test fails instead of holding CI
@@ -167,17 +167,6 @@ def plan(merged_config) -> Plan:
     runs = [(name, variant, seed) for name in names for variant, seed in experiments[name].runs()]
     split_of = {(e, v, s): experiments[e].split_of(v) for e, v, s in runs}
     return Plan(names, runs, split_of, seed_targets(names))
-
-
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for item in WORKFLOW_ITEMS:
-        src = ROOT / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item)
-        elif src.exists():
-            shutil.copy(src, dest / item)
-    return dest
 
 
 def cancel_jobs_of(workdir: Path) -> None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_workflow
 
 from scratchnet.pipeline import paths
 from scratchnet.pipeline.cluster import SLURM_PLUGIN, slurm_plugin_dir, slurm_plugin_in_environment
@@ -116,10 +116,7 @@ def test_control_the_plugin_on_pythonpath_does_call_scontrol(tmp_path: Path) -> 
 def test_workflow_one_target_dry_run_does_not_call_scontrol(tmp_path: Path, merged_config) -> None:
     """The workflow's own dry run of one target (reduced configuration), as a user types it."""
     require_plugin_outside_environment()
-    workdir = tmp_path / "workflow"
-    workdir.mkdir()
-    for item in ("Snakefile", "workflow", "config", "profiles"):
-        (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, workdir / item)
+    workdir = copy_workflow(tmp_path / "workflow")
     experiment = sorted(merged_config(reduced=True)["experiments"])[0]
     target = paths.Layout.from_tag("reduced")(paths.SUMMARY, experiment=experiment)
     marker = fake_slurm_tools(tmp_path / "bin", scontrol_sleep=60)

@@ -8,32 +8,19 @@ from __future__ import annotations
 import copy
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import load_merged_config
+from conftest import copy_workflow, load_merged_config
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
-WORKFLOW = ("Snakefile", "workflow", "config", "profiles", "environment.yml")
 REDUCED_ROOTS = ("results/reduced/", "reports/reduced/", "logs/reduced/", "benchmarks/reduced/")
 DATA_RULES = ("fetch_raw", "prepare_dataset", "split", "standardise")
-
-
-def copy_workflow(dest: Path, with_sources: bool = False) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for item in WORKFLOW + (("src",) if with_sources else ()):
-        src = ROOT / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(src, dest / item)
-    return dest
 
 
 def snakemake(workdir: Path, *args: str, reduced: bool = True, env: dict | None = None) -> str:
