@@ -395,3 +395,16 @@ def dotted(obj: Any, path: str, where: str = "") -> Any:
         except (KeyError, IndexError, ValueError, TypeError):
             raise KeyError(f"{where}: no {path!r} in the results (failed at {part!r})") from None
     return obj
+
+
+def analysis_values(found: dict[str, Any], analysis: str, metric: str) -> tuple[Any, float | None, list[float] | None]:
+    """``(value, sd, per-seed values)`` of ``metric``, a dotted path into the result ``found`` of analysis
+    ``analysis``: a ``{"mean", "sd", "values"}`` entry gives its parts, a plain value ``(value, None, None)``.
+    :class:`EpochNotRun` when the path meets a null (e.g. a statistic at an epoch beyond this configuration's
+    budget)."""
+    value = dotted(found, metric, f"analysis {analysis}")
+    if value is None:
+        raise EpochNotRun(f"analysis {analysis} has no {metric} here")
+    if isinstance(value, dict) and "mean" in value:
+        return value["mean"], value.get("sd"), value.get("values")
+    return value, None, None

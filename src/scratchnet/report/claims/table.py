@@ -36,7 +36,7 @@ from .common import (
     Checks,
     EpochNotRun,
     Results,
-    dotted,
+    analysis_values,
     lookup_values,
 )
 from .common import mark_not_run as _not_run
@@ -126,12 +126,8 @@ def _analysis_cells(results: Results, analysis: str) -> Lookup | str:
         return f"Not run: {results.reason(analysis)}."
 
     def look(metric: str) -> tuple[float, list[float] | None]:
-        value = dotted(found, metric, f"analysis {analysis}")
-        if value is None:
-            raise EpochNotRun(f"analysis {analysis} has no {metric} here")
-        if isinstance(value, dict) and "mean" in value:
-            return value["mean"], value.get("values")
-        return value, None
+        value, _, values = analysis_values(found, analysis, metric)
+        return value, values
 
     return look
 

@@ -34,7 +34,7 @@ from .common import (
     Checks,
     EpochNotRun,
     Results,
-    dotted,
+    analysis_values,
     lookup_values,
     mark_not_run,
 )
@@ -61,12 +61,10 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
         table = results.analysis(ours["analysis"])
         if table is None:
             return mark_not_run(out, claim, f"Not run: {results.reason(ours['analysis'])}.")
-        value = dotted(table, ours["metric"], f"analysis {ours['analysis']}")
-        if value is None:  # e.g. a statistic at an epoch beyond this configuration's budget
-            return mark_not_run(out, claim, f"Not run: analysis {ours['analysis']} has no {ours['metric']} here.")
-        sd, values = None, None
-        if isinstance(value, dict) and "mean" in value:
-            value, sd, values = value["mean"], value.get("sd"), value.get("values")
+        try:
+            value, sd, values = analysis_values(table, ours["analysis"], ours["metric"])
+        except EpochNotRun as exc:
+            return mark_not_run(out, claim, f"Not run: {exc}.")
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not values:
             values = [float(value)]
         return _verdict(out, claim, value, sd, values, digits, "")
