@@ -66,6 +66,24 @@ def test_every_number_of_the_seed_text_is_accounted_for(rid: str) -> None:
     )
 
 
+def test_coverage_counts_each_occurrence_of_a_token() -> None:
+    lines = ["Task 2 reached 0.98, and the L2 run 0.98 too.", "Fig. 1.2 and Fig. 1.2 again."]
+    claim = {"id": "a", "line": 1, "as_written": "0.98"}
+    variant = {"id": "a_variant", "line": 1, "as_written": "0.98"}
+    cause = {**claim, "cause": {"claims": ["a_variant"]}}
+    task = {"line": 1, "as_written": ["2", "2"], "reason": "task number; name: L2"}
+    figures = {"line": 2, "as_written": "1.2", "reason": "figure number"}
+
+    once = coverage(lines, [claim], [task, figures])
+    assert (once.stated, once.audited) == (6, 1)
+    assert [(n, t) for n, t, _ in once.unaccounted] == [(1, "0.98"), (2, "1.2")]
+    # a cause variant re-judges the same number: it does not account for the second mention
+    assert [(n, t) for n, t, _ in coverage(lines, [cause, variant], [task]).unaccounted][:1] == [(1, "0.98")]
+    # a second claim, or the token listed again, does
+    twice = coverage(lines, [claim, {**claim, "id": "b"}], [task, {**figures, "as_written": ["1.2", "1.2"]}])
+    assert (twice.audited, twice.unaccounted, twice.not_claimed) == (2, [], {"task number": 2, "figure number": 2})
+
+
 @pytest.mark.parametrize("rid", sorted(REPORTS))
 def test_every_claim_names_its_line_and_token(rid: str) -> None:
     claims, _ = _claims(rid)

@@ -10,6 +10,10 @@ Every number token of the seed text (a run of digits with its decimal point or t
 
 A number the seed states as a setting (a section number, a layer list, ``k = 5``, a learning rate) is ``not_claimed``
 with the reason ``setting``, unless a setup row shows it.
+
+Each occurrence is accounted for once: a token written twice on a line needs two accounts on that line (two claims,
+or a claim and a ``not_claimed`` entry whose ``as_written`` lists it, or the token listed twice), so the page's
+count of numbers audited is a count of the seed's numbers, not of distinct tokens.
 """
 
 from __future__ import annotations
@@ -60,12 +64,23 @@ def _tokens_of(written: Any) -> list[str]:
     return number_tokens(str(written or ""))
 
 
-def _claimed(claims: list[dict[str, Any]]) -> tuple[dict[int, set[str]], dict[int, dict[str, str]]]:
-    """The tokens claims audit, per line; and those they show but do not judge (a table's labels and setup columns,
-    a setup row's numbers), per line with their category."""
-    out: dict[int, set[str]] = {}
-    apart: dict[int, dict[str, str]] = {}
+def _claimed(claims: list[dict[str, Any]]) -> tuple[dict[int, Counter], dict[int, dict[str, list[str]]]]:
+    """The tokens claims audit, per line, counted (a token written twice needs two claims, or a claim and a
+    ``not_claimed`` entry); and those they show but do not judge (a table's labels and setup columns, a setup row's
+    numbers), per line, one category per occurrence. A cause variant re-judges its claim's number under another
+    setting: on a line, the variants' tokens count only where they exceed the other claims' (elementwise maximum)."""
+    variants = {str(v) for c in claims for v in ((c.get("cause") or {}).get("claims") or [])
+                if isinstance(c.get("cause"), dict)}  # fmt: skip
+    main: dict[int, Counter] = {}
+    extra: dict[int, Counter] = {}
+    apart: dict[int, dict[str, list[str]]] = {}
+
+    def show(line: int, tokens: list[str], category: str) -> None:
+        for token in tokens:
+            apart.setdefault(line, {}).setdefault(token, []).append(category)
+
     for c in claims:
+        audited = extra if str(c.get("id")) in variants else main
         table = c.get("table")
         if isinstance(table, dict):
             columns, setup_columns = list(table.get("columns", [])), set(table.get("setup_columns", []))
@@ -73,20 +88,18 @@ def _claimed(claims: list[dict[str, Any]]) -> tuple[dict[int, set[str]], dict[in
                 line = row.get("line", c.get("line"))
                 if line is None:
                     continue
-                for token in _tokens_of(row.get("label")):
-                    apart.setdefault(line, {})[token] = TABLE_LABEL
+                show(line, _tokens_of(row.get("label")), TABLE_LABEL)
                 for column, cell in zip(columns, row.get("as_written", []), strict=False):
                     if c.get("setup") or column in setup_columns:
-                        for token in _tokens_of(cell):
-                            apart.setdefault(line, {})[token] = SETUP_ROW
+                        show(line, _tokens_of(cell), SETUP_ROW)
                     else:
-                        out.setdefault(line, set()).update(_tokens_of(cell))
+                        audited.setdefault(line, Counter()).update(_tokens_of(cell))
         elif c.get("line") is not None:
             if c.get("setup"):
-                for token in _tokens_of(c.get("as_written")):
-                    apart.setdefault(c["line"], {})[token] = SETUP_ROW
+                show(c["line"], _tokens_of(c.get("as_written")), SETUP_ROW)
             else:
-                out.setdefault(c["line"], set()).update(_tokens_of(c.get("as_written")))
+                audited.setdefault(c["line"], Counter()).update(_tokens_of(c.get("as_written")))
+    out = {line: main.get(line, Counter()) | extra.get(line, Counter()) for line in main.keys() | extra.keys()}
     return out, apart
 
 
@@ -111,9 +124,9 @@ def check_not_claimed(entries: list[dict[str, Any]], where: str, n_lines: int) -
 
 
 def coverage(lines: list[str], claims: list[dict[str, Any]], not_claimed: list[dict[str, Any]]) -> Coverage:
-    """Account for every number token of the seed text ``lines`` (see the module's docstring)."""
-    claimed, shown = _claimed(claims)
-    skipped: dict[int, dict[str, str]] = {line: dict(tokens) for line, tokens in shown.items()}
+    """Account for every number token of the seed text ``lines`` (see the module's docstring), occurrence by
+    occurrence: a token written three times on a line needs three accounts there."""
+    claimed, skipped = _claimed(claims)
     blocks: list[tuple[int, int, str]] = []
     for e in not_claimed:
         if str(e.get("reason", "")).strip() == UNREVIEWED:  # a draft's entry nobody has reviewed yet
@@ -122,16 +135,18 @@ def coverage(lines: list[str], claims: list[dict[str, Any]], not_claimed: list[d
             blocks.append((int(e["lines"][0]), int(e["lines"][1]), str(e.get("reason", ""))))
         elif e.get("line") is not None:
             for token in _tokens_of(e.get("as_written")):
-                skipped.setdefault(int(e["line"]), {})[token] = str(e.get("reason", ""))
+                skipped.setdefault(int(e["line"]), {}).setdefault(token, []).append(str(e.get("reason", "")))
     out = Coverage()
     for n, text in enumerate(lines, start=1):
+        audits, reasons = Counter(claimed.get(n, Counter())), {t: list(r) for t, r in skipped.get(n, {}).items()}
+        block = next((r for a, b, r in blocks if a <= n <= b), None)
         for token in number_tokens(text):
             out.stated += 1
-            block = next((r for a, b, r in blocks if a <= n <= b), None)
-            if token in claimed.get(n, ()):
+            if audits[token] > 0:
+                audits[token] -= 1
                 out.audited += 1
-            elif token in skipped.get(n, {}):
-                out.not_claimed[_reason(skipped[n][token])] += 1
+            elif reasons.get(token):
+                out.not_claimed[_reason(reasons[token].pop(0))] += 1
             elif block is not None:
                 out.not_claimed[_reason(block)] += 1
             else:
