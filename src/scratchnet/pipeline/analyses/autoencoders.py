@@ -34,8 +34,8 @@ def target_entropy(X: np.ndarray) -> float:
     evaluation clips a reconstruction): the BCE of a perfect reconstruction, the least any model can reach here."""
     per_image = []
     for i in range(0, len(X), EVAL_CHUNK):
-        xc = np.clip(X[i : i + EVAL_CHUNK].astype(np.float64), EPS, 1 - EPS)
         x = X[i : i + EVAL_CHUNK].astype(np.float64)
+        xc = np.clip(x, EPS, 1 - EPS)
         per_image.append(-np.mean(x * np.log(xc) + (1 - x) * np.log1p(-xc), axis=1))
     return float(np.concatenate(per_image).mean()) if per_image else 0.0
 

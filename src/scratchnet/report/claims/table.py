@@ -68,8 +68,7 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
     ours = claim["ours"]
     out["seed_text"] = f"table, {len(claim['table']['rows'])} rows × {len(claim['table']['columns'])} columns"
     out["tolerance_text"] = f"each cell by the rule ({claim.get('basis', 'single_run').replace('_', ' ')})"
-    source = ours.get("analysis") or ours["experiment"]
-    look = _analysis_cells(results, source) if "analysis" in ours else _experiment_cells(results, ours)
+    look = _analysis_cells(results, ours["analysis"]) if "analysis" in ours else _experiment_cells(results, ours)
     if isinstance(look, str):
         return _not_run(out, claim, look)
     judged = []
@@ -79,7 +78,7 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
             continue
         written = parse_written(cell["as_written"], claim.get("scale", 1.0))
         try:
-            value, values = look(cell["metric"])
+            value, _, values = look(cell["metric"])
         except EpochNotRun:
             judged.append({**cell, "verdict": NOT_RUN, "ours": "–"})
             continue
@@ -98,11 +97,11 @@ def evaluate(claim: dict[str, Any], results: Results) -> dict[str, Any]:
     return out
 
 
-Lookup = Callable[[str], tuple[float, list[float] | None]]
+Lookup = Callable[[str], tuple[Any, float | None, list[float] | None]]  # metric -> (value, sd, per-seed values)
 
 
 def _experiment_cells(results: Results, ours: dict[str, Any]) -> Lookup | str:
-    """A cell's value and per-seed values from an experiment's summary, or why the experiment gives none."""
+    """A cell's values from an experiment's summary, or why the experiment gives none."""
     s = results.summary(ours["experiment"])
     if s is None:
         return f"Not run: {results.reason(ours['experiment'])}."
@@ -110,26 +109,16 @@ def _experiment_cells(results: Results, ours: dict[str, Any]) -> Lookup | str:
     if variant not in s["variants"]:
         return f"Variant {variant!r} is not in this configuration."
     history = results.history if results.load_history else None
-
-    def look(metric: str) -> tuple[float, list[float] | None]:
-        value, _, values = lookup_values(s, variant, metric, history)
-        return value, values
-
-    return look
+    return lambda metric: lookup_values(s, variant, metric, history)
 
 
 def _analysis_cells(results: Results, analysis: str) -> Lookup | str:
-    """A cell's value (and its per-seed values, when the analysis gives a mean over seeds) from an analysis's
-    result, or why the analysis gives none."""
+    """A cell's values from an analysis's result (per-seed values when it gives a mean over seeds), or why the
+    analysis gives none."""
     found = results.analysis(analysis)
     if found is None:
         return f"Not run: {results.reason(analysis)}."
-
-    def look(metric: str) -> tuple[float, list[float] | None]:
-        value, _, values = analysis_values(found, analysis, metric)
-        return value, values
-
-    return look
+    return lambda metric: analysis_values(found, analysis, metric)
 
 
 def _short(value: float, like: str) -> str:
